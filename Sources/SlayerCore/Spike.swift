@@ -1,0 +1,124 @@
+/// The spike function with its refractory response, and its surrogate derivative ρ
+/// (`slayer.md` §2.3, §4.2, §9.4–§9.5, §10.6).
+///
+/// Forward, the real neuron (``SpikeMode/threshold``):
+/// ```
+/// continuous   s(t) gains δ(t − t⁽ᶠ⁾) each time u(t) reaches ϑ;  u(t) = wᵀa(t) + (ν * s)(t)
+/// discrete     for n = 0 … T−1, per neuron, in time order:
+///                  if u[n] ≥ ϑ:  s[n] = 1/Ts;  u[n+k] += ν[k] for k = 1 … Kν−1, n+k < T
+///                  else:         s[n] = 0
+/// ```
+/// The refractory kernel is added into u in place, so the potential returned (and used by the
+/// surrogate) is the **post-refractory** one. There is no reset and no interpolation of the crossing
+/// time; ν[0] = 0, so consecutive-sample bursts are possible.
+///
+/// Operation order: each neuron's potential is carried in `Double`, ν[k] added in the order the
+/// spikes occur; u_post[n] is rounded to the storage scalar once, when sample n is reached, and the
+/// threshold test compares that stored value, so a saved potential and its spike always agree.
+///
+/// PAPER-DIFF: the paper's spike times are continuous crossings; the code tests `u ≥ ϑ` on samples
+/// (`slayer.md` §9.11). slayerPytorch adds ν in float32; the oracle accumulates in `Double`.
+///
+/// The smooth twin (``SpikeMode/smooth``, `slayer.md` §10.6), for gradient checks only:
+/// ```
+/// s[n] = F(u[n]) = (scaleRho/Ts)·[1 + sgn(u − ϑ)·(1 − exp(−β·|u − ϑ|))],  ν = 0
+/// F′(u) = (scaleRho·β/Ts)·exp(−β·|u − ϑ|) = ρ(u)/Ts
+/// ```
+public enum Spike {
+  /// The output of the spike op: the spike trains and the post-refractory potential.
+  public struct Output<S: SpikeScalar>: Sendable {
+    /// s, spikes of height 1/Ts (or F(u) in the smooth twin), shape of the input.
+    public var spikes: Tensor<S>
+    /// u_post, the potential after the refractory response; the value ρ is evaluated on.
+    public var potential: Tensor<S>
+  }
+
+  /// Runs the spike loop on the potential `u` (shape `(N, C, H, W, T)`).
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  public static func forward<S>(_ u: Tensor<S>, _ neuron: Neuron<S>) -> Output<S> {
+    PSP.checkTime(u.shape, neuron)
+    let t = u.shape.t
+    var spikes = [S](repeating: 0, count: u.shape.count)
+    var post = u.scalars
+    let pre = u.scalars, nu = neuron.refKernel, theta = neuron.theta
+    let height = S(1 / neuron.Ts)
+    switch neuron.mode {
+    case .threshold:
+      Parallel.forEach(u.shape.rows, writing: &spikes, &post) { row, s, uOut in
+        let base = row * t
+        var acc = [Double](repeating: 0, count: t)  // u[n] in Double, refractory added in place
+        for n in 0..<t { acc[n] = pre[base + n].double }
+        for n in 0..<t {
+          let un = S(acc[n])
+          uOut[base + n] = un
+          guard un >= theta else { continue }
+          s[base + n] = height
+          for k in 1..<max(1, min(nu.count, t - n)) { acc[n + k] += nu[k].double }
+        }
+      }
+    case .smooth:
+      let beta = surrogateBeta(neuron.parameters)
+      let scale = neuron.parameters.scaleRho / neuron.Ts
+      let thetaD = neuron.parameters.theta
+      Parallel.forEach(u.shape.rows, writing: &spikes) { row, s in
+        for n in row * t..<(row + 1) * t {
+          let d = pre[n].double - thetaD
+          let tail = 1 - Elementary.exp(-beta * abs(d))
+          s[n] = S(scale * (1 + (d >= 0 ? tail : -tail)))
+        }
+      }
+    }
+    return Output(spikes: Tensor(shape: u.shape, scalars: spikes), potential: Tensor(shape: u.shape, scalars: post))
+  }
+
+  /// The pullback: g_u[n] = ρ(u_post[n])·g_s[n] (in the smooth twin, ρ/Ts, the exact F′).
+  ///
+  /// Chain-rule line: ∂E/∂u[n] = ∂E/∂s[n]·∂s[n]/∂u[n], with the undefined ∂s/∂u replaced by ρ
+  /// (`slayer.md` §4.2). Dropped: the path through the neuron's own earlier spikes via ν
+  /// (∂u[n]/∂s[m] = Ts·ν[n−m], `slayer.md` §4.6), and any gradient to ϑ, α, β.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  public static func pullback<S>(_ gS: Tensor<S>, potential: Tensor<S>, _ neuron: Neuron<S>) -> Tensor<S> {
+    precondition(gS.shape == potential.shape, "spike pullback: gradient \(gS.shape) vs potential \(potential.shape)")
+    let p = neuron.parameters
+    let beta = surrogateBeta(p)
+    let alpha = p.scaleRho * beta / (neuron.mode == .smooth ? neuron.Ts : 1)
+    let g = gS.scalars, u = potential.scalars, t = gS.shape.t
+    var gU = [S](repeating: 0, count: g.count)
+    Parallel.forEach(gS.shape.rows, writing: &gU) { row, out in
+      for n in row * t..<(row + 1) * t where g[n] != 0 {
+        out[n] = S(rho(u[n].double, theta: p.theta, alpha: alpha, beta: beta) * g[n].double)
+      }
+    }
+    return Tensor(shape: gS.shape, scalars: gU)
+  }
+
+  /// ρ(u) = α·exp(−β·|u − ϑ|), the surrogate of ∂s/∂u (`slayer.md` §4.2), in `Double`.
+  ///
+  /// ```
+  /// ρ(t) = α·exp(−β·|u(t) − ϑ|),   α = scaleRho/(tauRho·ϑ),   β = 1/(tauRho·ϑ)
+  /// ```
+  /// PAPER-DIFF: the paper leaves α and β free; the code ties them to θ through tauRho and
+  /// scaleRho (`slayer.md` §9.3). No 1/Ts factor.
+  @inlinable
+  public static func rho(_ u: Double, theta: Double, alpha: Double, beta: Double) -> Double {
+    alpha * Elementary.exp(-beta * abs(u - theta))
+  }
+
+  /// ρ for the neuron's own α and β, evaluated at `u`.
+  public static func rho(_ u: Double, _ p: NeuronParameters) -> Double {
+    let beta = surrogateBeta(p)
+    return rho(u, theta: p.theta, alpha: p.scaleRho * beta, beta: beta)
+  }
+
+  /// β = 1/(tauRho·ϑ).
+  static func surrogateBeta(_ p: NeuronParameters) -> Double { 1 / (p.tauRho * p.theta) }
+
+  /// The crossing margin min_n |u_post[n] − ϑ| over all samples: how far the closest sample is from
+  /// flipping its spike. A backend may legitimately differ on a spike whose margin is below its own
+  /// rounding error.
+  public static func margin<S>(_ potential: Tensor<S>, theta: Double) -> Double {
+    potential.scalars.reduce(Double.infinity) { min($0, abs($1.double - theta)) }
+  }
+}
