@@ -32,15 +32,20 @@ public enum Loss<Scalar: SpikeScalar>: Sendable {
   }
 
   /// The loss value alone (no pullback).
-  public func value(_ s: Tensor<Scalar>, _ neuron: Neuron<Scalar>) -> Double {
-    Self.energy(error(s, neuron), Ts: neuron.Ts)
+  ///
+  /// - Parameter detachedAt: the output at which the detached quantities (the count and desired
+  ///   train of ``NumSpikesLoss``) are taken; `s` itself by default. A gradient check passes the
+  ///   unperturbed output here, so that finite differences see those quantities as the constants
+  ///   the pullback treats them as.
+  public func value(_ s: Tensor<Scalar>, _ neuron: Neuron<Scalar>, detachedAt s0: Tensor<Scalar>? = nil) -> Double {
+    Self.energy(error(s, neuron, detachedAt: s0), Ts: neuron.Ts)
   }
 
-  /// The error signal e at the output spikes `s`.
-  public func error(_ s: Tensor<Scalar>, _ neuron: Neuron<Scalar>) -> Tensor<Scalar> {
+  /// The error signal e at the output spikes `s` (detached quantities taken at `s0`, default `s`).
+  public func error(_ s: Tensor<Scalar>, _ neuron: Neuron<Scalar>, detachedAt s0: Tensor<Scalar>? = nil) -> Tensor<Scalar> {
     switch self {
     case .spikeTime(let target): SpikeTimeLoss.error(s, target: target, neuron)
-    case .numSpikes(let loss): loss.error(s, neuron)
+    case .numSpikes(let loss): loss.error(s, neuron, detachedAt: s0 ?? s)
     }
   }
 
@@ -117,25 +122,27 @@ public struct NumSpikesLoss: Hashable, Sendable, Codable {
     return lo..<max(lo, hi)
   }
 
-  /// The error signal e of the output spikes `s`.
-  public func error<S>(_ s: Tensor<S>, _ neuron: Neuron<S>) -> Tensor<S> {
+  /// The error signal e of the output spikes `s`, with the count and the desired train taken at
+  /// `s0` (detached; `s0 = s` in training).
+  public func error<S>(_ s: Tensor<S>, _ neuron: Neuron<S>, detachedAt s0: Tensor<S>) -> Tensor<S> {
     let region = region(Ts: neuron.Ts)
     let t = s.shape.t, neurons = s.shape.neurons
+    precondition(s0.shape == s.shape, "numSpikes loss: detached output \(s0.shape) vs output \(s.shape)")
     precondition(labels.count == s.shape.n, "numSpikes loss: \(labels.count) labels for batch \(s.shape.n)")
     precondition(!region.isEmpty && region.lowerBound >= 0 && region.upperBound <= t,
                  "numSpikes loss: region \(region) is not a non-empty part of 0..<\(t)")
-    var outside = s.scalars  // s_out − mask·s_out: the spikes outside the region
+    var difference = s.scalars  // s_out − s_des, with s_des = mask·s0
     var c = [Double](repeating: 0, count: s.shape.rows)
     for row in 0..<s.shape.rows {
       var sum = 0.0
       for n in region {
-        sum += s.scalars[row * t + n].double
-        outside[row * t + n] = 0
+        sum += s0.scalars[row * t + n].double
+        difference[row * t + n] = S(s.scalars[row * t + n].double - s0.scalars[row * t + n].double)
       }
       let target = row % neurons == labels[row / neurons] ? trueCount : falseCount
       c[row] = (neuron.Ts * sum - target) / Double(region.count) * scale
     }
-    var e = PSP.forward(Tensor(shape: s.shape, scalars: outside), neuron)
+    var e = PSP.forward(Tensor(shape: s.shape, scalars: difference), neuron)
     for row in 0..<s.shape.rows {
       for n in region { e.scalars[row * t + n] = S(e.scalars[row * t + n].double + c[row]) }
     }

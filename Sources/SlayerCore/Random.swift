@@ -54,3 +54,12 @@ public enum RandomSpikes {
     return (0..<outputs * inputs).map { _ in S(rng.uniform(-bound, bound)) }
   }
 }
+
+extension SplitMix64 {
+  /// A standard normal draw (Box–Muller, one of the pair, from two uniforms).
+  public mutating func normal() -> Double {
+    let u1 = 1 - uniform()  // (0, 1]
+    let u2 = uniform()
+    return (-2 * Elementary.log(u1)).squareRoot() * Elementary.cos(2 * Double.pi * u2)
+  }
+}

@@ -33,6 +33,12 @@ extension Double: SpikeScalar {
 public enum Elementary {
   /// eˣ, correctly rounded or within an ulp (the platform's `exp`).
   public static func exp(_ x: Double) -> Double { libcExp(x) }
+  /// Natural logarithm.
+  public static func log(_ x: Double) -> Double { libcLog(x) }
+  /// Cosine.
+  public static func cos(_ x: Double) -> Double { libcCos(x) }
 }
 
 private func libcExp(_ x: Double) -> Double { exp(x) }
+private func libcLog(_ x: Double) -> Double { log(x) }
+private func libcCos(_ x: Double) -> Double { cos(x) }
