@@ -57,16 +57,19 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
   /// - Parameters:
   ///   - gU: ∂E/∂u, shape `(N, outputs, 1, 1, T)`.
   ///   - a: the forward input.
+  ///   - inputGradient: compute ∂E/∂a (false returns zeros, for the first layer in training).
   /// - Returns: ∂E/∂a in the input's shape, and ∂E/∂W `(outputs, inputs)`.
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
-  public func pullback(_ gU: Tensor<Scalar>, input a: Tensor<Scalar>) -> (input: Tensor<Scalar>, weights: [Scalar]) {
+  public func pullback(_ gU: Tensor<Scalar>, input a: Tensor<Scalar>, inputGradient: Bool = true)
+    -> (input: Tensor<Scalar>, weights: [Scalar])
+  {
     precondition(gU.shape == Shape(n: a.shape.n, c: outputs, t: a.shape.t),
                  "dense pullback: gradient \(gU.shape) does not match output (\(a.shape.n), \(outputs), 1, 1, \(a.shape.t))")
     let t = a.shape.t, batch = a.shape.n
     let w = weights, g = gU.scalars, x = a.scalars, inputs = inputs, outputs = outputs
     var gA = [Scalar](repeating: 0, count: a.shape.count)
-    Parallel.forEach(batch * inputs, writing: &gA) { row, out in
+    Parallel.forEach(inputGradient ? batch * inputs : 0, writing: &gA) { row, out in
       let b = row / inputs, i = row % inputs
       var acc = [Double](repeating: 0, count: t)
       for o in 0..<outputs {

@@ -71,31 +71,37 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
   }
 
   /// Pulls `outputGradient` (∂E/∂output) back through every op.
-  public func backward(_ trace: Trace, outputGradient: Tensor<Scalar>) -> Gradients {
+  ///
+  /// - Parameter inputGradient: compute ∂E/∂input; when false (training), the ops before the first
+  ///   weighted op are not pulled back at all and `Gradients.input` is zero.
+  public func backward(_ trace: Trace, outputGradient: Tensor<Scalar>, inputGradient: Bool = true) -> Gradients {
     precondition(outputGradient.shape == trace.output.shape,
                  "backward: gradient \(outputGradient.shape) vs output \(trace.output.shape)")
     var g = outputGradient
     var weights = [[Scalar]?](repeating: nil, count: layers.count)
-    for k in layers.indices.reversed() {
+    let first = inputGradient ? 0 : (weightedLayers.first ?? layers.count)
+    for k in layers.indices.reversed() where k >= first {
       switch layers[k] {
       case .psp:
         g = PSP.pullback(g, neuron)
       case .dense(let dense):
-        let pulled = dense.pullback(g, input: trace.values[k])
+        let pulled = dense.pullback(g, input: trace.values[k], inputGradient: inputGradient || k > first)
         g = pulled.input
         weights[k] = pulled.weights
       case .spike:
         g = Spike.pullback(g, potential: trace.potentials[k]!, neuron)
       }
     }
-    return Gradients(input: g, weights: weights)
+    return Gradients(input: inputGradient ? g : Tensor(zeros: trace.values[0].shape), weights: weights)
   }
 
   /// One whole step without an update: forward, loss, backward.
-  public func evaluate(_ input: Tensor<Scalar>, loss: Loss<Scalar>) -> (trace: Trace, loss: Loss<Scalar>.Evaluation, gradients: Gradients) {
+  public func evaluate(_ input: Tensor<Scalar>, loss: Loss<Scalar>, inputGradient: Bool = true)
+    -> (trace: Trace, loss: Loss<Scalar>.Evaluation, gradients: Gradients)
+  {
     let trace = forward(input)
     let evaluation = loss.evaluate(trace.output, neuron)
-    return (trace, evaluation, backward(trace, outputGradient: evaluation.gradient))
+    return (trace, evaluation, backward(trace, outputGradient: evaluation.gradient, inputGradient: inputGradient))
   }
 
   /// The weights of op k, or nil when it has none.

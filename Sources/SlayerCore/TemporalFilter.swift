@@ -30,12 +30,22 @@ public enum TemporalFilter {
     var y = [S](repeating: 0, count: x.count)
     let k = kernel.count
     Parallel.forEach(x.count / t, writing: &y) { row, out in
+      // Event-driven: visit only the non-zero samples m of the row (spikes are sparse), and for
+      // each output n the events in (n − K, n] in decreasing m, i.e. increasing k = n − m: the
+      // same non-zero terms in the same order as the dense sum, so the same bits.
       let base = row * t
+      var events: [Int] = []
+      for m in 0..<t where x[base + m] != 0 { events.append(m) }
+      var lo = 0, hi = 0  // events[lo..<hi] lie in (n − K, n]
       for n in 0..<t {
+        while hi < events.count && events[hi] <= n { hi += 1 }
+        while lo < hi && events[lo] <= n - k { lo += 1 }
         var acc = 0.0
-        for j in 0..<min(k, n + 1) {
-          let v = x[base + n - j]
-          if v != 0 { acc += kernel[j].double * v.double }
+        var j = hi - 1
+        while j >= lo {
+          let m = events[j]
+          acc += kernel[n - m].double * x[base + m].double
+          j -= 1
         }
         out[base + n] = S(acc * Ts)
       }

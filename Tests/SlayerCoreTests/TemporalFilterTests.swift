@@ -37,3 +37,23 @@ struct TemporalFilterTests {
     expectClose(Array(a.scalars[30..<(30 + neuron.srmKernel.count)]), neuron.srmKernel, atol: 0, rtol: 2e-7, "a after one spike")
   }
 }
+
+extension TemporalFilterTests {
+  @Test("the event-driven conv gives the same bits as the dense sum in increasing k", arguments: [61 as UInt64, 62])
+  func eventDrivenMatchesDense(seed: UInt64) {
+    let t = 300, rows = 4, Ts = 0.1
+    var rng = SplitMix64(seed: seed)
+    let x: [Float] = (0..<rows * t).map { _ in rng.uniform() < 0.05 ? Float(rng.uniform(-3, 10)) : 0 }
+    let h = Kernels.srm(NeuronParameters(tauSr: 1), SimulationParameters(Ts: Ts, tSample: 30)).map { Float($0) }
+    let fast = TemporalFilter.conv(x, kernel: h, t: t, Ts: Ts)
+    var dense = [Float](repeating: 0, count: x.count)
+    for row in 0..<rows {
+      for n in 0..<t {
+        var acc = 0.0
+        for k in 0..<min(h.count, n + 1) { acc += Double(h[k]) * Double(x[row * t + n - k]) }
+        dense[row * t + n] = Float(acc * Ts)
+      }
+    }
+    #expect(fast.map(\.bitPattern) == dense.map(\.bitPattern), "seed \(seed)")
+  }
+}
