@@ -18,5 +18,6 @@ let package = Package(
     .executableTarget(name: "SlayerCLI", dependencies: ["SlayerCore", "SlayerIO"]),
     .testTarget(name: "SlayerCoreTests", dependencies: ["SlayerCore"]),
     .testTarget(name: "SlayerIOTests", dependencies: ["SlayerCore", "SlayerIO"]),
+    .testTarget(name: "SlayerCLITests", dependencies: ["SlayerCLI"]),
   ]
 )

@@ -1,12 +1,60 @@
+import Foundation
 import SlayerCore
-var cfg = SpikeTrainExperiment.Configuration()
-let args = CommandLine.arguments
-if args.count > 1 { cfg.seed = UInt64(args[1])! }
-if args.count > 2 { cfg.neuron.tauRho = Double(args[2])! }
-if args.count > 3 { cfg.weightStd = Double(args[3])! }
-var ex = SpikeTrainExperiment(cfg)
-for e in 0..<3000 {
-  let s = ex.trainEpoch()
-  if e % 100 == 0 || s.matches { print(e, s.loss, s.hiddenSpikes, s.outputTimes) }
-  if s.matches { break }
+import SlayerIO
+
+/// `slayer`: the SLAYER reference implementation's command.
+///
+/// Exit codes: 0 success (or agreement), 1 disagreement or a failed check, 2 bad input.
+let usage = """
+  slayer — the SLAYER reference implementation (Shrestha & Orchard, NeurIPS 2018)
+
+  usage:
+    slayer demo [--seed N] [--out DIR] [--max-epochs N] [--threads N]
+        the paper's first experiment: a 250-25-1 network learns a 3-spike target train
+    slayer run CASE          compute a case and write CASE/expected/ (atomically)
+    slayer check CASE        recompute a case and compare with CASE/expected/
+    slayer compare CASE DIR  compare a backend's outputs in DIR with CASE/expected/
+    slayer gradcheck CASE [--step H]
+        finite differences vs backprop on the case's smooth twin, in Double
+    slayer help              this text
+
+  exit codes: 0 agree / success, 1 disagree / check failed, 2 bad input
+  """
+
+func main() -> Int32 {
+  var args = Array(CommandLine.arguments.dropFirst())
+  guard let command = args.first else {
+    print(usage)
+    return 2
+  }
+  args.removeFirst()
+  do {
+    switch command {
+    case "demo": return try DemoCommand.run(args)
+    case "run": return try CaseCommands.run(args)
+    case "check": return try CaseCommands.check(args)
+    case "compare": return try CaseCommands.compare(args)
+    case "gradcheck": return try GradcheckCommand.run(args)
+    case "help", "--help", "-h":
+      print(usage)
+      return 0
+    default:
+      throw UsageError("unknown command '\(command)'; expected one of demo, run, check, compare, gradcheck, help")
+    }
+  } catch let error as UsageError {
+    printError("slayer \(command): \(error)\n\n\(usage)")
+    return 2
+  } catch let error as IOError {
+    printError("slayer \(command): \(error)")
+    return 2
+  } catch {
+    printError("slayer \(command): \(error)")
+    return 2
+  }
 }
+
+func printError(_ text: String) {
+  FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+exit(main())

@@ -10,12 +10,13 @@
 /// ```
 /// Each element is judged by the relative error
 /// ```
-/// r = |g_fd − g_bp| / max(|g_fd|, |g_bp|, floor),    floor = 1e-4 · max_i |g_bp,i|
+/// r = |g_fd − g_bp| / max(|g_fd|, |g_bp|, 1e-4·max_i |g_bp,i|, 10⁶·noise),   noise = 18·ε·|E|/12h
 /// ```
-/// The floor keeps elements ten thousand times smaller than the tensor's largest gradient from being
-/// judged on rounding noise alone: the differences carry an absolute error of about
-/// 2·10⁻¹⁶·|E|/h, which no element can be checked below. The norm-wise error ‖g_fd − g_bp‖/‖g_bp‖
-/// is reported beside it.
+/// The floors keep an element from being judged on rounding alone: the differences carry an
+/// absolute rounding error of about `noise` (``roundingNoise(loss:step:)``), so an element can be
+/// checked to 1e-6 relative only if it is at least 10⁶ times that, and elements ten thousand times
+/// smaller than the tensor's largest gradient do not decide the verdict. The norm-wise error
+/// ‖g_fd − g_bp‖/‖g_bp‖ is reported beside it.
 /// Quantities the code detaches from the graph (the count and desired train of the `numSpikes`
 /// loss) are held at their unperturbed values, so the differences see the same function the
 /// pullback differentiates.
@@ -48,51 +49,103 @@ public enum GradientCheck {
   /// `includeInput`), on the smooth twin in `Double`.
   ///
   /// - Parameters:
-  ///   - step: relative finite-difference step h. 1e-3 by default: small enough that a probe
-  ///     rarely moves a potential across ϑ (where ρ, and so F′, has a kink), large enough that
-  ///     `Double` rounding of E stays far below the truncation error.
+  ///   - step: relative finite-difference step h, 1e-3 by default: large enough that `Double`
+  ///     rounding of E stays far below the gradients, small enough for the O(h⁴) truncation error.
+  ///     A stencil that would straddle a kink of the twin (a potential crossing ϑ, where ρ has a
+  ///     kink; a delay crossing a whole sample) is retried with h/10.
   public static func run<S>(_ network: Network<S>, input: Tensor<S>, loss: Loss<S>,
                             step: Double = 1e-3, includeInput: Bool = false) -> [Entry] {
     var twin = network.converted(to: Double.self, mode: .smooth)
     let x = input.converted(to: Double.self)
     let l = loss.converted(to: Double.self)
     let base = twin.evaluate(x, loss: l)
+    let baseKinks = kinks(twin, base.trace)
+    func probe(_ net: Network<Double>, _ input: Tensor<Double>) -> (Double, Bool) {
+      let trace = net.forward(input)
+      return (l.value(trace.output, net.neuron, detachedAt: base.trace.output), kinks(net, trace) == baseKinks)
+    }
     var entries: [Entry] = []
     for k in twin.weightedLayers {
       let w0 = twin.weights(of: k)!
-      let numeric = differences(w0, step: step) { w in
+      var steps: [Double] = []
+      let numeric = differences(w0, step: step, stepsUsed: &steps) { w in
         twin.setWeights(of: k, w)
-        return l.value(twin.forward(x).output, twin.neuron, detachedAt: base.trace.output)
+        return probe(twin, x)
       }
       twin.setWeights(of: k, w0)
-      entries.append(compare(name: "op\(k).weights", analytic: base.gradients.weights[k]!, numeric: numeric))
+      entries.append(compare(name: "op\(k).\(twin.layers[k].parameterName!)", analytic: base.gradients.weights[k]!,
+                             numeric: numeric, noise: steps.map { roundingNoise(loss: base.loss.loss, step: $0) }))
     }
     if includeInput {
-      let numeric = differences(x.scalars, step: step) { v in
-        l.value(twin.forward(Tensor(shape: x.shape, scalars: v)).output, twin.neuron, detachedAt: base.trace.output)
-      }
-      entries.append(compare(name: "input", analytic: base.gradients.input.scalars, numeric: numeric))
+      var steps: [Double] = []
+      let numeric = differences(x.scalars, step: step, stepsUsed: &steps) { v in probe(twin, Tensor(shape: x.shape, scalars: v)) }
+      entries.append(compare(name: "input", analytic: base.gradients.input.scalars, numeric: numeric,
+                             noise: steps.map { roundingNoise(loss: base.loss.loss, step: $0) }))
     }
     return entries
   }
 
-  /// Fourth-order central differences of `f` at `x` for every element.
-  public static func differences(_ x: [Double], step: Double, _ f: ([Double]) -> Double) -> [Double] {
-    var probe = x
-    return x.indices.map { i in
-      let h = step * max(1, abs(x[i]))
-      func at(_ offset: Double) -> Double {
-        probe[i] = x[i] + offset
-        return f(probe)
+  /// Where the twin is not smooth: the side of ϑ of every potential entering a spike op (ρ, and so
+  /// F′, has a kink at ϑ) and the whole-sample part of every delay (the interpolation's derivative
+  /// jumps there). A stencil whose probes change any of these straddles a kink.
+  static func kinks(_ net: Network<Double>, _ trace: Network<Double>.Trace) -> [Bool] {
+    var out: [Bool] = []
+    let theta = net.neuron.parameters.theta
+    for k in net.layers.indices {
+      switch net.layers[k] {
+      case .spike: out += trace.values[k].scalars.map { $0 >= theta }
+      case .delay(let d):
+        out += d.delays.map { Int(($0 / net.neuron.Ts).rounded(.down)) % 2 == 0 }
+      default: break
       }
-      let near = at(h) - at(-h), far = at(2 * h) - at(-2 * h)
+    }
+    return out
+  }
+
+  /// Fourth-order central differences of `f` at `x` for every element. `f` returns the value and
+  /// whether the probe stayed on the same smooth piece as `x`; when a probe leaves it, the step is
+  /// divided by 10 and the element tried again (up to three times).
+  public static func differences(_ x: [Double], step: Double, stepsUsed: UnsafeMutablePointer<[Double]>? = nil,
+                                 _ f: ([Double]) -> (Double, Bool)) -> [Double] {
+    var probe = x
+    var steps = [Double](repeating: 0, count: x.count)
+    defer { stepsUsed?.pointee = steps }
+    return x.indices.map { i in
+      var h = step * max(1, abs(x[i]))
+      var estimate = 0.0
+      for attempt in 0..<4 {
+        var smooth = true
+        func at(_ offset: Double) -> Double {
+          probe[i] = x[i] + offset
+          let (value, same) = f(probe)
+          smooth = smooth && same
+          return value
+        }
+        let near = at(h) - at(-h), far = at(2 * h) - at(-2 * h)
+        estimate = (8 * near - far) / (12 * h)
+        if smooth || attempt == 3 { break }
+        h /= 10
+      }
       probe[i] = x[i]
-      return (8 * near - far) / (12 * h)
+      steps[i] = h
+      return estimate
     }
   }
 
-  /// The worst relative error of `analytic` against `numeric`.
-  public static func compare(name: String, analytic: [Double], numeric: [Double]) -> Entry {
+  /// ``differences(_:step:_:)`` for a function known to be smooth everywhere.
+  public static func differences(_ x: [Double], step: Double, _ f: ([Double]) -> Double) -> [Double] {
+    differences(x, step: step, stepsUsed: nil) { (f($0), true) }
+  }
+
+  /// The rounding error of one stencil: the four values of E each carry about ε·|E| (ε = 2⁻⁵²),
+  /// combined with weights 8, 8, 1, 1 over 12h.
+  public static func roundingNoise(loss: Double, step h: Double) -> Double {
+    18 * Double.ulpOfOne * max(abs(loss), Double.leastNormalMagnitude) / (12 * h)
+  }
+
+  /// The worst relative error of `analytic` against `numeric`; `noise[i]` is the finite
+  /// difference's own rounding error at element i (an element is not judged below 10⁶ times it).
+  public static func compare(name: String, analytic: [Double], numeric: [Double], noise: [Double]? = nil) -> Entry {
     precondition(analytic.count == numeric.count, "gradient check \(name): \(analytic.count) vs \(numeric.count)")
     let scale = analytic.reduce(0) { max($0, abs($1)) }
     let floor = max(1e-4 * scale, Double.leastNormalMagnitude)
@@ -105,7 +158,7 @@ public enum GradientCheck {
                       analytic: analytic.first ?? 0, numeric: numeric.first ?? 0, scale: scale,
                       normwiseError: norm > 0 ? (difference / norm).squareRoot() : difference.squareRoot())
     for i in analytic.indices {
-      let r = abs(numeric[i] - analytic[i]) / max(abs(numeric[i]), abs(analytic[i]), floor)
+      let r = abs(numeric[i] - analytic[i]) / max(abs(numeric[i]), abs(analytic[i]), floor, 1e6 * (noise?[i] ?? 0))
       if r > worst.worstRelativeError || r.isNaN {
         worst.worstRelativeError = r; worst.worstIndex = i
         worst.analytic = analytic[i]; worst.numeric = numeric[i]

@@ -1,10 +1,28 @@
 /// One operation of a feed-forward SLAYER network, in the order slayerPytorch composes them
-/// (`spike(psp(dense(x)))` is `[.dense, .psp, .spike]`; `slayer.md` §2.4, §2.6).
+/// (`spike(psp(dense(x)))` is `[.dense, .psp, .spike]`; `slayer.md` §2.4, §2.6, §5).
 public enum Layer<Scalar: SpikeScalar>: Sendable {
   /// a = conv_ε(s), ``PSP``.
   case psp
+  /// Learnable temporal filters in place of ε (`pspLayer`, `pspFilter`), ``PSPFilter``.
+  case pspFilter(PSPFilter<Scalar>)
   /// u = W·a per time sample, ``Dense``.
   case dense(Dense<Scalar>)
+  /// 2-D convolution per time sample, ``Conv2D``.
+  case conv(Conv2D<Scalar>)
+  /// Transposed 2-D convolution per time sample, ``ConvTranspose2D``.
+  case convTranspose(ConvTranspose2D<Scalar>)
+  /// Sum pooling with fixed weight 1.1·ϑ, ``Pool``.
+  case pool(Pool)
+  /// Unpooling with fixed weight 1.1·ϑ, ``Unpool``.
+  case unpool(Unpool)
+  /// Whole-neuron dropout with a fixed mask, ``Dropout``.
+  case dropout(Dropout<Scalar>)
+  /// Learnable axonal delays, ``Delay``.
+  case delay(Delay<Scalar>)
+  /// A fixed shift by the given number of ms, ``DelayShift``.
+  case delayShift(Double)
+  /// A static input `(N, C, H, W, 1)` copied to every time sample, ``ReplicateInTime``.
+  case replicateInTime
   /// s = spike(u) with the refractory response, ``Spike``.
   case spike
 
@@ -12,8 +30,27 @@ public enum Layer<Scalar: SpikeScalar>: Sendable {
   public var name: String {
     switch self {
     case .psp: "psp"
+    case .pspFilter: "pspFilter"
     case .dense: "dense"
+    case .conv: "conv"
+    case .convTranspose: "convTranspose"
+    case .pool: "pool"
+    case .unpool: "unpool"
+    case .dropout: "dropout"
+    case .delay: "delay"
+    case .delayShift: "delayShift"
+    case .replicateInTime: "replicateInTime"
     case .spike: "spike"
+    }
+  }
+
+  /// The name of the op's learnable tensor (`weights`, `filters`, `delays`), or nil.
+  public var parameterName: String? {
+    switch self {
+    case .dense, .conv, .convTranspose: "weights"
+    case .pspFilter: "filters"
+    case .delay: "delays"
+    default: nil
     }
   }
 }
@@ -47,7 +84,8 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
   public struct Gradients: Sendable {
     /// ∂E/∂(input).
     public var input: Tensor<Scalar>
-    /// For each op k with weights, ∂E/∂W in the layout of its weights; nil for other ops.
+    /// For each op k with a learnable tensor (weights, filters, delays), ∂E/∂(that tensor) in its
+    /// layout; nil for other ops.
     public var weights: [[Scalar]?]
   }
 
@@ -57,15 +95,27 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
     var potentials: [Tensor<Scalar>?] = []
     for layer in layers {
       let x = values[values.count - 1]
+      var potential: Tensor<Scalar>? = nil
+      let y: Tensor<Scalar>
       switch layer {
-      case .psp:
-        values.append(PSP.forward(x, neuron)); potentials.append(nil)
-      case .dense(let dense):
-        values.append(dense.forward(x)); potentials.append(nil)
+      case .psp: y = PSP.forward(x, neuron)
+      case .pspFilter(let f): y = f.forward(x, Ts: neuron.Ts)
+      case .dense(let d): y = d.forward(x)
+      case .conv(let c): y = c.forward(x)
+      case .convTranspose(let c): y = c.forward(x)
+      case .pool(let p): y = p.forward(x, theta: neuron.parameters.theta)
+      case .unpool(let p): y = p.forward(x, theta: neuron.parameters.theta)
+      case .dropout(let d): y = d.forward(x)
+      case .delay(let d): y = d.forward(x, neuron)
+      case .delayShift(let ms): y = DelayShift.forward(x, shift: ms, Ts: neuron.Ts)
+      case .replicateInTime: y = ReplicateInTime.forward(x, steps: neuron.steps)
       case .spike:
         let out = Spike.forward(x, neuron)
-        values.append(out.spikes); potentials.append(out.potential)
+        y = out.spikes
+        potential = out.potential
       }
+      values.append(y)
+      potentials.append(potential)
     }
     return Trace(values: values, potentials: potentials)
   }
@@ -81,15 +131,20 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
     var weights = [[Scalar]?](repeating: nil, count: layers.count)
     let first = inputGradient ? 0 : (weightedLayers.first ?? layers.count)
     for k in layers.indices.reversed() where k >= first {
+      let x = trace.values[k], wantInput = inputGradient || k > first
       switch layers[k] {
-      case .psp:
-        g = PSP.pullback(g, neuron)
-      case .dense(let dense):
-        let pulled = dense.pullback(g, input: trace.values[k], inputGradient: inputGradient || k > first)
-        g = pulled.input
-        weights[k] = pulled.weights
-      case .spike:
-        g = Spike.pullback(g, potential: trace.potentials[k]!, neuron)
+      case .psp: g = PSP.pullback(g, neuron)
+      case .pspFilter(let f): (g, weights[k]) = f.pullback(g, input: x, Ts: neuron.Ts)
+      case .dense(let d): (g, weights[k]) = d.pullback(g, input: x, inputGradient: wantInput)
+      case .conv(let c): (g, weights[k]) = c.pullback(g, input: x, inputGradient: wantInput)
+      case .convTranspose(let c): (g, weights[k]) = c.pullback(g, input: x, inputGradient: wantInput)
+      case .pool(let p): g = p.pullback(g, inputShape: x.shape, theta: neuron.parameters.theta)
+      case .unpool(let p): g = p.pullback(g, theta: neuron.parameters.theta)
+      case .dropout(let d): g = d.pullback(g)
+      case .delay(let d): (g, weights[k]) = d.pullback(g, input: x, output: trace.values[k + 1], neuron)
+      case .delayShift(let ms): g = DelayShift.pullback(g, shift: ms, Ts: neuron.Ts)
+      case .replicateInTime: g = ReplicateInTime.pullback(g)
+      case .spike: g = Spike.pullback(g, potential: trace.potentials[k]!, neuron)
       }
     }
     return Gradients(input: inputGradient ? g : Tensor(zeros: trace.values[0].shape), weights: weights)
@@ -104,30 +159,66 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
     return (trace, evaluation, backward(trace, outputGradient: evaluation.gradient, inputGradient: inputGradient))
   }
 
-  /// The weights of op k, or nil when it has none.
+  /// The learnable tensor of op k (weights, filters or delays), or nil when it has none.
   public func weights(of k: Int) -> [Scalar]? {
-    if case .dense(let d) = layers[k] { return d.weights }
-    return nil
+    switch layers[k] {
+    case .dense(let d): d.weights
+    case .conv(let c): c.weights
+    case .convTranspose(let c): c.weights
+    case .pspFilter(let f): f.filters
+    case .delay(let d): d.delays
+    default: nil
+    }
   }
 
-  /// Replaces the weights of op k (same count).
+  /// Replaces the learnable tensor of op k (same count).
   public mutating func setWeights(of k: Int, _ w: [Scalar]) {
-    guard case .dense(var d) = layers[k] else { preconditionFailure("setWeights: op \(k) (\(layers[k].name)) has no weights") }
-    precondition(w.count == d.weights.count, "setWeights: op \(k) has \(d.weights.count) weights, got \(w.count)")
-    d.weights = w
-    layers[k] = .dense(d)
+    let old = weights(of: k)
+    precondition(old != nil, "setWeights: op \(k) (\(layers[k].name)) has no learnable tensor")
+    precondition(w.count == old!.count, "setWeights: op \(k) has \(old!.count) values, got \(w.count)")
+    switch layers[k] {
+    case .dense(var d): d.weights = w; layers[k] = .dense(d)
+    case .conv(var c): c.weights = w; layers[k] = .conv(c)
+    case .convTranspose(var c): c.weights = w; layers[k] = .convTranspose(c)
+    case .pspFilter(var f): f.filters = w; layers[k] = .pspFilter(f)
+    case .delay(var d): d.delays = w; layers[k] = .delay(d)
+    default: break
+    }
   }
 
-  /// The indices of the ops that carry weights.
+  /// The indices of the ops that carry a learnable tensor.
   public var weightedLayers: [Int] { layers.indices.filter { weights(of: $0) != nil } }
+
+  /// Clamps every delay to ≥ 0 (after an optimizer step, as slayerPytorch asks).
+  public mutating func clampDelays() {
+    for k in layers.indices { if case .delay(var d) = layers[k] { d.clamp(); layers[k] = .delay(d) } }
+  }
 
   /// The same network in another precision and, optionally, another spike mode.
   public func converted<Other: SpikeScalar>(to _: Other.Type, mode: SpikeMode? = nil) -> Network<Other> {
-    Network<Other>(neuron: neuron.with(Other.self, mode: mode), layers: layers.map { layer in
+    func cast(_ v: [Scalar]) -> [Other] { v.map { Other($0.double) } }
+    return Network<Other>(neuron: neuron.with(Other.self, mode: mode), layers: layers.map { layer in
       switch layer {
       case .psp: .psp
       case .spike: .spike
-      case .dense(let d): .dense(Dense<Other>(outputs: d.outputs, inputs: d.inputs, weights: d.weights.map { Other($0.double) }))
+      case .replicateInTime: .replicateInTime
+      case .pool(let p): .pool(p)
+      case .unpool(let p): .unpool(p)
+      case .delayShift(let ms): .delayShift(ms)
+      case .dense(let d): .dense(Dense<Other>(outputs: d.outputs, inputs: d.inputs, weights: cast(d.weights)))
+      case .conv(let c):
+        .conv(Conv2D<Other>(outChannels: c.outChannels, inChannels: c.inChannels, kernelHeight: c.kernelHeight,
+                            kernelWidth: c.kernelWidth, stride: c.stride, padding: c.padTop, dilation: c.dilation,
+                            groups: c.groups, extraBottom: c.padBottom - c.padTop, extraRight: c.padRight - c.padLeft,
+                            weights: cast(c.weights)))
+      case .convTranspose(let t):
+        .convTranspose(ConvTranspose2D<Other>(inChannels: t.adjointOf.outChannels, outChannels: t.adjointOf.inChannels,
+                                              kernelHeight: t.adjointOf.kernelHeight, kernelWidth: t.adjointOf.kernelWidth,
+                                              stride: t.adjointOf.stride, padding: t.adjointOf.padTop,
+                                              dilation: t.adjointOf.dilation, groups: t.adjointOf.groups, weights: cast(t.weights)))
+      case .pspFilter(let f): .pspFilter(PSPFilter<Other>(count: f.count, filters: cast(f.filters)))
+      case .dropout(let d): .dropout(Dropout<Other>(mask: cast(d.mask)))
+      case .delay(let d): .delay(Delay<Other>(delays: cast(d.delays), perChannel: d.perChannel, gradient: d.gradient))
       }
     })
   }

@@ -25,7 +25,7 @@ public struct SpikeTrainExperiment: Sendable {
   public private(set) var network: Network<Float>
   /// The fixed input `(1, inputs, 1, 1, T)` and target `(1, 1, 1, 1, T)` spike trains.
   public let input: Tensor<Float>, target: Tensor<Float>
-  private var optimizer: Adam
+  private var optimizer: Optimizer
   /// Epochs trained so far.
   public private(set) var epoch = 0
 
@@ -42,7 +42,7 @@ public struct SpikeTrainExperiment: Sendable {
       .psp, .dense(Dense(outputs: c.hidden, inputs: c.inputs, weights: w1)), .spike,
       .psp, .dense(Dense(outputs: 1, inputs: c.hidden, weights: w2)), .spike,
     ])
-    optimizer = Adam(learningRate: c.learningRate, amsgrad: true)
+    optimizer = Optimizer(.adam, learningRate: c.learningRate, amsgrad: true)
   }
 
   /// The outcome of one epoch, measured before its update.
