@@ -31,21 +31,26 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     let shape = Shape(n: batch, c: outputs, t: t)
     var u = [Scalar](repeating: 0, count: shape.count)
     let w = weights, x = a.scalars, inputs = inputs, outputs = outputs
+    let events = Self.nonzeroSamples(x, rows: batch * inputs, t: t)
     Parallel.forEach(batch * outputs, writing: &u) { row, out in
+      // Event-driven: for each input row only its non-zero samples; every acc[n] still receives
+      // its non-zero terms in increasing i, so the bits equal the dense sum's.
       let b = row / outputs, o = row % outputs
       var acc = [Double](repeating: 0, count: t)
       for i in 0..<inputs {
         let wi = w[o * inputs + i].double
         if wi == 0 { continue }
         let base = (b * inputs + i) * t
-        for n in 0..<t {
-          let v = x[base + n]
-          if v != 0 { acc[n] += wi * v.double }
-        }
+        for n in events[b * inputs + i] { acc[n] += wi * x[base + n].double }
       }
       for n in 0..<t { out[row * t + n] = Scalar(acc[n]) }
     }
     return Tensor(shape: shape, scalars: u)
+  }
+
+  /// For each row of `t` samples, the indices of its non-zero samples, ascending.
+  static func nonzeroSamples(_ x: [Scalar], rows: Int, t: Int) -> [[Int]] {
+    (0..<rows).map { row in (0..<t).filter { x[row * t + $0] != 0 } }
   }
 
   /// The pullback: g_a = Wᵀ·g_u at every (batch, time), and g_W = Σ_{b, n} g_u[b, o, n]·a[b, i, n].
@@ -84,15 +89,13 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
       for n in 0..<t { out[row * t + n] = Scalar(acc[n]) }
     }
     var gW = [Scalar](repeating: 0, count: w.count)
+    let events = Self.nonzeroSamples(x, rows: batch * inputs, t: t)
     Parallel.forEach(outputs, writing: &gW) { o, out in
       for i in 0..<inputs {
         var acc = 0.0
         for b in 0..<batch {
           let gBase = (b * outputs + o) * t, xBase = (b * inputs + i) * t
-          for n in 0..<t {
-            let v = g[gBase + n]
-            if v != 0 { acc += v.double * x[xBase + n].double }
-          }
+          for n in events[b * inputs + i] { acc += g[gBase + n].double * x[xBase + n].double }
         }
         out[o * inputs + i] = Scalar(acc)
       }

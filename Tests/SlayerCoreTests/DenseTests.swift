@@ -38,3 +38,28 @@ struct DenseTests {
     expectClose(gA.scalars, numericA, atol: 1e-9, rtol: 1e-9, "∂/∂a", seed: seed)
   }
 }
+
+extension DenseTests {
+  @Test("the event-driven forward and weight gradient give the same bits as the dense sums", arguments: [23 as UInt64, 24])
+  func eventDrivenMatchesDense(seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    let t = 50, inputs = 30, outputs = 7, batch = 2
+    let a = Tensor<Float>(shape: Shape(n: batch, c: inputs, t: t),
+                          scalars: (0..<batch * inputs * t).map { _ in rng.uniform() < 0.1 ? Float(rng.uniform(-2, 5)) : 0 })
+    let dense = Dense<Float>(outputs: outputs, inputs: inputs, weights: (0..<outputs * inputs).map { _ in Float(rng.uniform(-1, 1)) })
+    let g = Tensor<Float>(shape: Shape(n: batch, c: outputs, t: t), scalars: (0..<batch * outputs * t).map { _ in Float(rng.uniform(-1, 1)) })
+    var u = [Float](), gW = [Float]()
+    for b in 0..<batch { for o in 0..<outputs { for n in 0..<t {
+      var acc = 0.0
+      for i in 0..<inputs { acc += Double(dense.weights[o * inputs + i]) * Double(a.scalars[(b * inputs + i) * t + n]) }
+      u.append(Float(acc))
+    } } }
+    for o in 0..<outputs { for i in 0..<inputs {
+      var acc = 0.0
+      for b in 0..<batch { for n in 0..<t { acc += Double(g.scalars[(b * outputs + o) * t + n]) * Double(a.scalars[(b * inputs + i) * t + n]) } }
+      gW.append(Float(acc))
+    } }
+    #expect(dense.forward(a).scalars.map(\.bitPattern) == u.map(\.bitPattern), "forward, seed \(seed)")
+    #expect(dense.pullback(g, input: a).weights.map(\.bitPattern) == gW.map(\.bitPattern), "weight gradient, seed \(seed)")
+  }
+}
