@@ -77,3 +77,18 @@ enum GradcheckCommand {
     return v
   }
 }
+
+/// `slayer fixtures generate [--out DIR]`: writes the golden-case library (default `Fixtures/`).
+enum FixturesCommand {
+  static func run(_ args: [String]) throws -> Int32 {
+    let a = try Arguments(args, valued: ["out", "threads"], flags: [])
+    guard a.positional == ["generate"] else {
+      throw UsageError("expected 'fixtures generate', found 'fixtures \(a.positional.joined(separator: " "))'")
+    }
+    Parallel.maxThreads = try a.int("threads", default: 0, in: 0...256)
+    let root = URL(fileURLWithPath: a.string("out") ?? "Fixtures")
+    for line in try FixtureLibrary.generate(into: root) { print(line) }
+    print("wrote \(FixtureLibrary.definitions.count) cases to \(root.path)/")
+    return 0
+  }
+}

@@ -10,13 +10,13 @@
 /// ```
 /// Each element is judged by the relative error
 /// ```
-/// r = |g_fd − g_bp| / max(|g_fd|, |g_bp|, 1e-4·max_i |g_bp,i|, 10⁶·noise),   noise = 18·ε·|E|/12h
+/// r = |g_fd − g_bp| / max(|g_fd|, |g_bp|, 1e-4·max_i |g_bp,i|, 10⁶·u),   u = max(|D(h) − D(2h)|, 8·ε·|E|/h)
 /// ```
-/// The floors keep an element from being judged on rounding alone: the differences carry an
-/// absolute rounding error of about `noise` (``roundingNoise(loss:step:)``), so an element can be
-/// checked to 1e-6 relative only if it is at least 10⁶ times that, and elements ten thousand times
-/// smaller than the tensor's largest gradient do not decide the verdict. The norm-wise error
-/// ‖g_fd − g_bp‖/‖g_bp‖ is reported beside it.
+/// The floors keep an element from being judged on the finite difference's own error: u, the
+/// disagreement between the stencil at h and at 2h, estimates it (rounding of E, which grows as
+/// |E|/h, and truncation), so an element can be checked to 1e-6 relative only if it is at least
+/// 10⁶·u; and elements ten thousand times smaller than the tensor's largest gradient do not decide
+/// the verdict. The norm-wise error ‖g_fd − g_bp‖/‖g_bp‖ is reported beside it.
 /// Quantities the code detaches from the graph (the count and desired train of the `numSpikes`
 /// loss) are held at their unperturbed values, so the differences see the same function the
 /// pullback differentiates.
@@ -67,20 +67,19 @@ public enum GradientCheck {
     var entries: [Entry] = []
     for k in twin.weightedLayers {
       let w0 = twin.weights(of: k)!
-      var steps: [Double] = []
-      let numeric = differences(w0, step: step, stepsUsed: &steps) { w in
+      var spread: [Double] = []
+      let numeric = differences(w0, step: step, uncertainty: &spread) { w in
         twin.setWeights(of: k, w)
         return probe(twin, x)
       }
       twin.setWeights(of: k, w0)
       entries.append(compare(name: "op\(k).\(twin.layers[k].parameterName!)", analytic: base.gradients.weights[k]!,
-                             numeric: numeric, noise: steps.map { roundingNoise(loss: base.loss.loss, step: $0) }))
+                             numeric: numeric, uncertainty: spread))
     }
     if includeInput {
-      var steps: [Double] = []
-      let numeric = differences(x.scalars, step: step, stepsUsed: &steps) { v in probe(twin, Tensor(shape: x.shape, scalars: v)) }
-      entries.append(compare(name: "input", analytic: base.gradients.input.scalars, numeric: numeric,
-                             noise: steps.map { roundingNoise(loss: base.loss.loss, step: $0) }))
+      var spread: [Double] = []
+      let numeric = differences(x.scalars, step: step, uncertainty: &spread) { v in probe(twin, Tensor(shape: x.shape, scalars: v)) }
+      entries.append(compare(name: "input", analytic: base.gradients.input.scalars, numeric: numeric, uncertainty: spread))
     }
     return entries
   }
@@ -105,11 +104,16 @@ public enum GradientCheck {
   /// Fourth-order central differences of `f` at `x` for every element. `f` returns the value and
   /// whether the probe stayed on the same smooth piece as `x`; when a probe leaves it, the step is
   /// divided by 10 and the element tried again (up to three times).
-  public static func differences(_ x: [Double], step: Double, stepsUsed: UnsafeMutablePointer<[Double]>? = nil,
+  ///
+  /// - Parameter uncertainty: receives, per element, |D(h) − D(2h)|, the disagreement of the
+  ///   stencil at h and at 2h, and at least the rounding error of E (8·ε·|E|/h): an estimate of
+  ///   the finite difference's own error (rounding and truncation), below which no element can
+  ///   be judged.
+  public static func differences(_ x: [Double], step: Double, uncertainty: UnsafeMutablePointer<[Double]>? = nil,
                                  _ f: ([Double]) -> (Double, Bool)) -> [Double] {
     var probe = x
-    var steps = [Double](repeating: 0, count: x.count)
-    defer { stepsUsed?.pointee = steps }
+    var spread = [Double](repeating: 0, count: x.count)
+    defer { uncertainty?.pointee = spread }
     return x.indices.map { i in
       var h = step * max(1, abs(x[i]))
       var estimate = 0.0
@@ -121,31 +125,29 @@ public enum GradientCheck {
           smooth = smooth && same
           return value
         }
-        let near = at(h) - at(-h), far = at(2 * h) - at(-2 * h)
-        estimate = (8 * near - far) / (12 * h)
+        let d1 = at(h) - at(-h), d2 = at(2 * h) - at(-2 * h), d4 = at(4 * h) - at(-4 * h)
+        estimate = (8 * d1 - d2) / (12 * h)
+        // The two stencils' disagreement, but never less than the rounding of E itself: each
+        // value of E, a long sum, carries a few ulps (measured: up to ~4 ε·|E| on the fixtures),
+        // combined with weights 8, 8, 1, 1 over 12h.
+        let rounding = 8 * Double.ulpOfOne * abs(at(0)) / h
+        spread[i] = max(abs(estimate - (8 * d2 - d4) / (24 * h)), rounding)
         if smooth || attempt == 3 { break }
         h /= 10
       }
       probe[i] = x[i]
-      steps[i] = h
       return estimate
     }
   }
 
   /// ``differences(_:step:_:)`` for a function known to be smooth everywhere.
   public static func differences(_ x: [Double], step: Double, _ f: ([Double]) -> Double) -> [Double] {
-    differences(x, step: step, stepsUsed: nil) { (f($0), true) }
+    differences(x, step: step, uncertainty: nil) { (f($0), true) }
   }
 
-  /// The rounding error of one stencil: the four values of E each carry about ε·|E| (ε = 2⁻⁵²),
-  /// combined with weights 8, 8, 1, 1 over 12h.
-  public static func roundingNoise(loss: Double, step h: Double) -> Double {
-    18 * Double.ulpOfOne * max(abs(loss), Double.leastNormalMagnitude) / (12 * h)
-  }
-
-  /// The worst relative error of `analytic` against `numeric`; `noise[i]` is the finite
-  /// difference's own rounding error at element i (an element is not judged below 10⁶ times it).
-  public static func compare(name: String, analytic: [Double], numeric: [Double], noise: [Double]? = nil) -> Entry {
+  /// The worst relative error of `analytic` against `numeric`; `uncertainty[i]` is the finite
+  /// difference's own error estimate at element i (an element is not judged below 10⁶ times it).
+  public static func compare(name: String, analytic: [Double], numeric: [Double], uncertainty: [Double]? = nil) -> Entry {
     precondition(analytic.count == numeric.count, "gradient check \(name): \(analytic.count) vs \(numeric.count)")
     let scale = analytic.reduce(0) { max($0, abs($1)) }
     let floor = max(1e-4 * scale, Double.leastNormalMagnitude)
@@ -158,7 +160,7 @@ public enum GradientCheck {
                       analytic: analytic.first ?? 0, numeric: numeric.first ?? 0, scale: scale,
                       normwiseError: norm > 0 ? (difference / norm).squareRoot() : difference.squareRoot())
     for i in analytic.indices {
-      let r = abs(numeric[i] - analytic[i]) / max(abs(numeric[i]), abs(analytic[i]), floor, 1e6 * (noise?[i] ?? 0))
+      let r = abs(numeric[i] - analytic[i]) / max(abs(numeric[i]), abs(analytic[i]), floor, 1e6 * (uncertainty?[i] ?? 0))
       if r > worst.worstRelativeError || r.isNaN {
         worst.worstRelativeError = r; worst.worstIndex = i
         worst.analytic = analytic[i]; worst.numeric = numeric[i]

@@ -203,7 +203,7 @@ public enum CaseRunner {
 
 /// A JSON value written with sorted keys and shortest round-trip numbers, so the bytes depend on
 /// the values alone (JSONSerialization's number formatting is not specified).
-enum JSON {
+public enum JSON: Sendable {
   case number(Double), string(String), array([JSON]), object([String: JSON])
 
   /// Two-space indented text ending in a newline; arrays of numbers stay on one line.
