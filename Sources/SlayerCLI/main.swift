@@ -14,8 +14,10 @@ let usage = """
     slayer run CASE          compute a case and write CASE/expected/ (atomically)
     slayer check CASE        recompute a case and compare with CASE/expected/
     slayer compare CASE DIR  compare a backend's outputs in DIR with CASE/expected/
-    slayer gradcheck CASE [--step H]
+    slayer gradcheck CASE [--step H] [--input]
         finite differences vs backprop on the case's smooth twin, in Double
+    slayer fixtures generate [--out DIR]
+        write the golden-case library (default Fixtures/), deterministically
     slayer help              this text
 
   exit codes: 0 agree / success, 1 disagree / check failed, 2 bad input
@@ -35,11 +37,12 @@ func main() -> Int32 {
     case "check": return try CaseCommands.check(args)
     case "compare": return try CaseCommands.compare(args)
     case "gradcheck": return try GradcheckCommand.run(args)
+    case "fixtures": return try FixturesCommand.run(args)
     case "help", "--help", "-h":
       print(usage)
       return 0
     default:
-      throw UsageError("unknown command '\(command)'; expected one of demo, run, check, compare, gradcheck, help")
+      throw UsageError("unknown command '\(command)'; expected one of demo, run, check, compare, gradcheck, fixtures, help")
     }
   } catch let error as UsageError {
     printError("slayer \(command): \(error)\n\n\(usage)")
