@@ -33,13 +33,16 @@ public struct SlayerCase: Sendable {
   public var loss: Loss<Float>?
   /// The `op` name of every op, in order (`"psp"`, `"dense"`, `"spike"`).
   public var opNames: [String]
+  /// For each op with a learnable tensor, the shape of that tensor as the case gives it.
+  public var parameterShapes: [Int: [Int]] = [:]
 
   /// The name of the case description inside a case directory.
   public static let fileName = "case.json"
   /// The ops this oracle version computes.
-  public static let supportedOps = ["psp", "dense", "spike"]
+  public static let supportedOps = ["psp", "dense", "spike", "conv", "convTranspose", "pool", "unpool", "dropout",
+                                    "delay", "delayShift", "pspLayer", "pspFilter", "replicateInTime"]
   /// Ops of the contract that a later oracle version will compute; rejected for now.
-  public static let laterOps = ["conv", "pool", "delay", "delayShift", "dropout"]
+  public static let laterOps: [String] = []
   /// The largest element count of the input or of any op's output: the oracle keeps every
   /// intermediate tensor, so a small weights file must not be able to ask for terabytes.
   public static let maxElements = 1 << 28
@@ -99,7 +102,9 @@ struct CaseReader {
       throw IOError(file: inputURL.path, message: "input: expected a rank-5 (N, C, H, W, T) array "
         + "with positive extents, found rank \(d.count) with shape \(Npy.tupleText(d))")
     }
-    guard d[4] == simulation.steps else {
+    let replicates = { if case .array(let ops)? = top["ops"], case .object(let o)? = ops.first,
+                          case .string("replicateInTime")? = o["op"] { return true } else { return false } }()
+    guard d[4] == simulation.steps || (replicates && d[4] == 1) else {
       throw IOError(file: inputURL.path, message: "input: expected T = \(simulation.steps) "
         + "samples (int(tSample / Ts) = int(\(simulation.tSample) / \(simulation.Ts))), found "
         + "T = \(d[4]) in shape \(Npy.tupleText(d))")
@@ -107,13 +112,13 @@ struct CaseReader {
     try checkSize(d, "input")
     let input = Self.tensor(inputArray)
 
-    let (layers, opNames, outputShape) = try readOps(top["ops"], inputShape: d)
+    let (layers, opNames, outputShape, parameterShapes) = try readOps(top["ops"], inputShape: d, steps: simulation.steps, Ts: simulation.Ts)
     let loss = try top["loss"].map { try readLoss($0, output: outputShape, simulation) }
     let neuron = Neuron<Float>(parameters, simulation)
     return SlayerCase(directory: directory, description: description,
                       neuronParameters: parameters, simulation: simulation,
                       network: Network(neuron: neuron, layers: layers), input: input, loss: loss,
-                      opNames: opNames)
+                      opNames: opNames, parameterShapes: parameterShapes)
   }
 
   // MARK: Sections
@@ -160,17 +165,30 @@ struct CaseReader {
 
   /// The ops, checking that shapes chain: psp and spike keep the shape, dense maps
   /// `(N, C, H, W, T)` to `(N, out, 1, 1, T)`.
-  func readOps(_ value: JSONValue?, inputShape: [Int]) throws
-    -> (layers: [Layer<Float>], names: [String], output: [Int])
+  func readOps(_ value: JSONValue?, inputShape: [Int], steps: Int, Ts: Double) throws
+    -> (layers: [Layer<Float>], names: [String], output: [Int], parameterShapes: [Int: [Int]])
   {
     guard case .array(let list)? = value, !list.isEmpty else {
       throw fail("ops", "expected a non-empty list of ops, found " + Self.describe(value))
     }
     var layers: [Layer<Float>] = [], names: [String] = [], shape = inputShape
+    var parameterShapes: [Int: [Int]] = [:]
     for (k, entry) in list.enumerated() {
       let field = "ops[\(k)]"
       let op = try object(entry, field, allowed: nil)
       let name = try string(op, "op", in: field)
+      if name != "replicateInTime" && shape[4] != steps {
+        throw fail("\(field).op", "expected a tensor of T = \(steps) samples entering '\(name)', found "
+          + "\(Npy.tupleText(shape)) (only replicateInTime takes T = 1)")
+      }
+      if let (layer, newShape, parameterShape) = try readSpatialOp(name, op, field: field, shape: shape, steps: steps, Ts: Ts) {
+        layers.append(layer)
+        shape = newShape
+        try checkSize(shape, field)
+        if let parameterShape { parameterShapes[k] = parameterShape }
+        names.append(name)
+        continue
+      }
       switch name {
       case "psp", "spike":
         _ = try object(entry, field, allowed: ["op"])
@@ -188,16 +206,14 @@ struct CaseReader {
         try checkSize(shape, field)
         layers.append(.dense(Dense(outputs: w.shape[0], inputs: inputs,
                                    weights: w.values.map { Float($0) })))
-      case let later where SlayerCase.laterOps.contains(later):
-        throw fail("\(field).op", "op '\(later)' is not supported yet by this oracle version "
-          + "(supported: \(SlayerCase.supportedOps.joined(separator: ", ")))")
+        parameterShapes[k] = w.shape
       default:
-        throw fail("\(field).op", "expected one of \(SlayerCase.supportedOps.joined(separator: ", ")) "
-          + "(later: \(SlayerCase.laterOps.joined(separator: ", "))), found \(Self.describe(name))")
+        throw fail("\(field).op", "expected one of \(SlayerCase.supportedOps.joined(separator: ", ")), "
+          + "found \(Self.describe(name))")
       }
       names.append(name)
     }
-    return (layers, names, shape)
+    return (layers, names, shape, parameterShapes)
   }
 
   func readLoss(_ value: JSONValue, output: [Int], _ simulation: SimulationParameters) throws

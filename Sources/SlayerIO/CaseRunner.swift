@@ -110,7 +110,7 @@ public enum CaseRunner {
     files.append(ExpectedFile(name: "loss.json", kind: .loss))
     files.append(ExpectedFile(name: "grad.input.npy", kind: .gradients))
     for k in c.network.weightedLayers {
-      files.append(ExpectedFile(name: "grad.op\(k).weights.npy", kind: .gradients))
+      files.append(ExpectedFile(name: "grad.op\(k).\(c.network.layers[k].parameterName!).npy", kind: .gradients))
     }
     return files
   }
@@ -134,9 +134,8 @@ public enum CaseRunner {
     result.loss = evaluation.loss
     result.inputGradient = gradients.input
     for k in net.weightedLayers {
-      guard case .dense(let d) = net.layers[k], let g = gradients.weights[k] else { continue }
-      result.weightGradients[k] = CaseArray(name: "grad.op\(k).weights.npy",
-                                            shape: [d.outputs, d.inputs], values: g)
+      guard let g = gradients.weights[k], let shape = c.parameterShapes[k] else { continue }
+      result.weightGradients[k] = CaseArray(name: "grad.op\(k).\(net.layers[k].parameterName!).npy", shape: shape, values: g)
     }
     if case .numSpikes = loss {
       result.spikeCounts = Classifier.spikeCounts(trace.output, Ts: c.simulation.Ts)

@@ -49,7 +49,7 @@ public struct CaseDefinition: Sendable {
 /// The cases of `Fixtures/` and their generator.
 public enum FixtureLibrary {
   /// Every case definition, in the order they are written.
-  public static var definitions: [CaseDefinition] { CoreFixtures.all }
+  public static var definitions: [CaseDefinition] { CoreFixtures.all + LayerFixtures.all }
 
   /// Writes every case (inputs and `expected/`) under `root`, replacing each case directory
   /// atomically, and returns one summary line per case.

@@ -300,7 +300,7 @@ struct CaseTests {
     Malformed(name: "op missing its name", fragment: "ops[0].op: expected a string", change: op(0, [:])),
     Malformed(name: "unknown op", fragment: "ops[3].op: expected one of psp, dense, spike",
               change: op(3, ["op": "relu"])),
-    Malformed(name: "unsupported op conv", fragment: "ops[1].op: op 'conv' is not supported yet by this oracle version",
+    Malformed(name: "conv weights of rank 2", fragment: "ops[1].weights: expected a rank-4 array",
               change: op(1, ["op": "conv", "weights": "w1.npy"])),
     Malformed(name: "unknown key in an op", fragment: "ops[0]: unknown key \"weights\"",
               change: op(0, ["op": "psp", "weights": "w1.npy"])),
