@@ -60,3 +60,35 @@ struct CommandLineTests {
     for command in ["demo", "run", "check", "compare", "gradcheck"] { #expect(r.stdout.contains("slayer \(command)")) }
   }
 }
+
+extension CommandLineTests {
+  static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+  @Test("run, check and compare on a fixture: 0 when they agree, 1 when a backend's gradient is off")
+  func caseCommands() throws {
+    let temp = FileManager.default.temporaryDirectory.appendingPathComponent("slayer-cli-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: temp) }
+    let source = Self.fixtures.appendingPathComponent("spike-burst-window-edges")
+    try FileManager.default.copyItem(at: source, to: temp)
+    guard let check = try Self.slayer(["check", temp.path]) else { return }
+    #expect(check.status == 0, "check: \(check.stdout)\(check.stderr)")
+    let run = try Self.slayer(["run", temp.path])!
+    #expect(run.status == 0 && run.stdout.contains("wrote"), "run: \(run.stdout)\(run.stderr)")
+    // A backend whose weight gradient is 1 % off in one element.
+    let actual = temp.appendingPathComponent("actual")
+    try FileManager.default.copyItem(at: temp.appendingPathComponent("expected"), to: actual)
+    let file = actual.appendingPathComponent("grad.op1.weights.npy")
+    var bytes = try Data(contentsOf: file)
+    let offset = bytes.count - 4  // the last float32
+    var value = bytes.subdata(in: offset..<bytes.count).withUnsafeBytes { $0.loadUnaligned(as: Float.self) }
+    value *= 1.01
+    withUnsafeBytes(of: value) { bytes.replaceSubrange(offset..<bytes.count, with: $0) }
+    try bytes.write(to: file)
+    let compare = try Self.slayer(["compare", temp.path, actual.path])!
+    #expect(compare.status == 1, "compare: \(compare.stdout)")
+    #expect(compare.stdout.contains("grad.op1.weights.npy"))
+    let same = try Self.slayer(["compare", temp.path, temp.appendingPathComponent("expected").path])!
+    #expect(same.status == 0, "compare with itself: \(same.stdout)")
+  }
+}
