@@ -2,18 +2,12 @@
 // pspLayer, delayShift and replicateInTime, each inside a small spiking network with a loss.
 import SlayerCore
 
-enum LayerFixtures {
+enum LayerFixtures: FixtureSet {
   static var all: [CaseDefinition] { [cnnDelaysDropout, transposedAndFilters, staticInputShift] }
-
-  static func op(_ name: String, _ fields: [String: JSON] = [:]) -> [String: JSON] {
-    fields.merging(["op": .string(name)]) { a, _ in a }
-  }
 
   static var cnnDelaysDropout: CaseDefinition {
     let sim = SimulationParameters(Ts: 1, tSample: 30), t = sim.steps
     let neuron = NeuronParameters(theta: 10, tauSr: 2, tauRef: 1, scaleRef: 2, tauRho: 1, scaleRho: 1)
-    var rng = SplitMix64(seed: 125)
-    let mask: [Float] = (0..<2 * 4 * 4 * 4).map { _ in rng.uniform() < 0.25 ? 0 : Float(1 / 0.75) }
     return CaseDefinition(
       name: "cnn-pool-delay-dropout",
       description: """
@@ -21,7 +15,7 @@ enum LayerFixtures {
         (one zero row and column appended) → spike → dense 3 → spike), batch 2, numSpikes loss. Exercises \
         conv per time sample, the 1.1·θ pool with slayerPytorch's odd-size padding, delays of 0.7, 1.0, 2.5 and \
         3.0 ms (trunc: 0, 1, 2, 3 samples; 1.0 and 3.0 are exact multiples of Ts), a fixed dropout mask, and \
-        slayerPytorch's delay gradient. Seeds: input 121, conv 122, dense 123, mask 125.
+        slayerPytorch's delay gradient. Seeds: input = seed, conv = seed + 1, dense = seed + 2, mask = seed + 4.
         """,
       neuron: neuron, simulation: sim,
       ops: [op("psp"), op("conv", ["weights": .string("conv.npy")]), op("spike"), op("psp"),
@@ -30,14 +24,19 @@ enum LayerFixtures {
       loss: ["type": .string("numSpikes"), "labels": .string("labels.npy"),
              "tgtSpikeRegion": .object(["start": .number(0), "stop": .number(30)]),
              "tgtSpikeCount": .object(["true": .number(6), "false": .number(1)])],
-      arrays: [
-        "input.npy": ([2, 2, 9, 9, t], CoreFixtures.spikes(Shape(n: 2, c: 2, h: 9, w: 9, t: t), rateHz: 120, Ts: 1, seed: 121)),
-        "conv.npy": ([4, 2, 3, 3], CoreFixtures.weights(72, -1, 5, seed: 122)),
-        "delays.npy": ([4, 1, 1], [0.7, 1.0, 2.5, 3.0]),
-        "mask.npy": ([2, 4, 7, 7], (0..<2 * 4 * 49).map { mask[$0 % mask.count] }),
-        "dense.npy": ([3, 64], CoreFixtures.weights(192, -2, 6, seed: 123)),
-        "labels.npy": ([2], [2, 0]),
-      ])
+      seeds: [121, 1121, 2121],
+      arrays: { seed in
+        var rng = SplitMix64(seed: seed + 4)
+        let mask: [Float] = (0..<2 * 4 * 4 * 4).map { _ in rng.uniform() < 0.25 ? 0 : Float(1 / 0.75) }
+        return [
+          "input.npy": ([2, 2, 9, 9, t], spikes(Shape(n: 2, c: 2, h: 9, w: 9, t: t), rateHz: 120, Ts: 1, seed: seed)),
+          "conv.npy": ([4, 2, 3, 3], uniform(72, -1, 5, seed: seed + 1)),
+          "delays.npy": ([4, 1, 1], [0.7, 1.0, 2.5, 3.0]),
+          "mask.npy": ([2, 4, 7, 7], (0..<2 * 4 * 49).map { mask[$0 % mask.count] }),
+          "dense.npy": ([3, 64], uniform(192, -2, 6, seed: seed + 2)),
+          "labels.npy": ([2], [2, 0]),
+        ]
+      })
   }
 
   static var transposedAndFilters: CaseDefinition {
@@ -49,19 +48,20 @@ enum LayerFixtures {
         Learnable temporal filters (pspFilter, 2 filters of 6 taps: output channel f·C + c) → convTranspose \
         4→2 k3 stride 2 padding 1 → spike → psp → unpool 2 (1.1·θ) → spike, at Ts = 0.5 ms, spikeTime loss. \
         Exercises the filter-major channel order, the transposed convolution's output extent \
-        (H − 1)·s − 2p + k, and the filter gradient. Seeds: input 131, filters 132, weights 133, target 134.
+        (H − 1)·s − 2p + k, and the filter gradient. Seeds: input = seed, filters = seed + 1, weights = seed + 2, target = seed + 3.
         """,
       neuron: neuron, simulation: sim,
       ops: [op("pspFilter", ["filters": .string("filters.npy")]),
             op("convTranspose", ["weights": .string("wt.npy"), "stride": .number(2), "padding": .number(1)]), op("spike"),
             op("psp"), op("unpool", ["size": .number(2)]), op("spike")],
       loss: ["type": .string("spikeTime"), "target": .string("target.npy")],
-      arrays: [
-        "input.npy": ([1, 2, 3, 3, t], CoreFixtures.spikes(Shape(n: 1, c: 2, h: 3, w: 3, t: t), rateHz: 200, Ts: 0.5, seed: 131)),
-        "filters.npy": ([2, 6], CoreFixtures.weights(12, 0, 1.2, seed: 132)),
-        "wt.npy": ([4, 2, 3, 3], CoreFixtures.weights(72, -1, 6, seed: 133)),
-        "target.npy": ([1, 2, 10, 10, t], CoreFixtures.spikes(Shape(n: 1, c: 2, h: 10, w: 10, t: t), rateHz: 100, Ts: 0.5, seed: 134)),
-      ])
+      seeds: [131, 1131, 2131],
+      arrays: { seed in [
+        "input.npy": ([1, 2, 3, 3, t], spikes(Shape(n: 1, c: 2, h: 3, w: 3, t: t), rateHz: 200, Ts: 0.5, seed: seed)),
+        "filters.npy": ([2, 6], uniform(12, 0, 1.2, seed: seed + 1)),
+        "wt.npy": ([4, 2, 3, 3], uniform(72, -1, 6, seed: seed + 2)),
+        "target.npy": ([1, 2, 10, 10, t], spikes(Shape(n: 1, c: 2, h: 10, w: 10, t: t), rateHz: 100, Ts: 0.5, seed: seed + 3)),
+      ] })
   }
 
   static var staticInputShift: CaseDefinition {
@@ -73,17 +73,18 @@ enum LayerFixtures {
         A static input (N, C, H, W, 1) replicated over 25 samples → pspLayer (one learnable filter, here a \
         hand-made 5-tap kernel) → dense 5→3 → delayShift 2 ms → spike, spikeTime loss. Exercises \
         replicateInTime (its pullback sums over time), a shared learnable filter and a fixed shift that \
-        pushes the last samples out of the window. Seeds: input 141, weights 142, target 143.
+        pushes the last samples out of the window. Seeds: input = seed, weights = seed + 1, target = seed + 2.
         """,
       neuron: neuron, simulation: sim,
       ops: [op("replicateInTime"), op("pspLayer", ["filter": .string("filter.npy")]),
             op("dense", ["weights": .string("w.npy")]), op("delayShift", ["shift": .number(2)]), op("spike")],
       loss: ["type": .string("spikeTime"), "target": .string("target.npy")],
-      arrays: [
-        "input.npy": ([2, 5, 1, 1, 1], CoreFixtures.weights(10, 0, 1, seed: 141)),
+      seeds: [141, 1141, 2141],
+      arrays: { seed in [
+        "input.npy": ([2, 5, 1, 1, 1], uniform(10, 0, 1, seed: seed)),
         "filter.npy": ([5], [0, 0.6, 1, 0.7, 0.3]),
-        "w.npy": ([3, 5], CoreFixtures.weights(15, -1, 6, seed: 142)),
-        "target.npy": ([2, 3, 1, 1, t], CoreFixtures.spikes(Shape(n: 2, c: 3, t: t), rateHz: 80, Ts: 1, seed: 143)),
-      ])
+        "w.npy": ([3, 5], uniform(15, -1, 6, seed: seed + 1)),
+        "target.npy": ([2, 3, 1, 1, t], spikes(Shape(n: 2, c: 3, t: t), rateHz: 80, Ts: 1, seed: seed + 2)),
+      ] })
   }
 }
