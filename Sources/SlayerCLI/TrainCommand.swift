@@ -256,15 +256,46 @@ enum TrainCommand {
   // MARK: Oxford
 
   /// The Oxford spike-train example (`slayer.md` §7): 200-256-200, spikeTime loss, Adam (AMSGrad)
-  /// lr 0.01, until the loss falls below 1e-5 or the epochs run out.
+  /// lr 0.01 (slayerPytorch's `oxfordTrain.py`), until the loss falls below 1e-5 or the epochs run out.
+  ///
+  /// One epoch is one update on the single (input, target) pair. A checkpoint is written after every
+  /// epoch (atomically) and `--resume DIR` continues from one bit for bit; the output folder holds
+  /// the weights, the last output, `history.json` and `training.svg`, rewritten every `--every` epochs.
   static func oxford(_ args: [String]) throws -> Int32 {
-    let a = try Arguments(args, valued: ["data", "epochs", "out", "seed", "threads", "every"], flags: [])
+    let a = try Arguments(args, valued: ["data", "epochs", "out", "seed", "threads", "every", "lr", "optimizer", "resume"], flags: [])
     _ = try a.expectPositional([])
     guard let data = a.string("data") else { throw UsageError("train oxford: --data DIR is required (the oxford folder)") }
     let epochs = try a.int("epochs", default: 1000, in: 1...1_000_000)
     let every = try a.int("every", default: 50, in: 1...1_000_000)
-    let seed = UInt64(try a.int("seed", default: 1, in: 0...Int.max))
     Parallel.maxThreads = try a.int("threads", default: 0, in: 0...256)
+    var configuration = ["task": "oxford", "seed": "1", "learningRate": "0.01", "optimizer": "adam"]
+    if let lr = a.string("lr") {
+      guard let v = Double(lr), v > 0, v.isFinite else { throw UsageError("option --lr expects a positive number, found '\(lr)'") }
+      configuration["learningRate"] = "\(v)"
+    }
+    if let name = a.string("optimizer") {
+      guard ["adam", "nadam"].contains(name) else { throw UsageError("option --optimizer expects adam or nadam, found '\(name)'") }
+      configuration["optimizer"] = name
+    }
+    configuration["seed"] = "\(try a.int("seed", default: 1, in: 0...Int.max))"
+    var checkpoint: Checkpoint?
+    if let resume = a.string("resume") {
+      let c = try Checkpoint.read(URL(fileURLWithPath: resume))
+      guard c.configuration["task"] == "oxford" else {
+        throw UsageError("--resume \(resume): expected an oxford checkpoint, found task '\(c.configuration["task"] ?? "none")'")
+      }
+      for (option, key) in [("lr", "learningRate"), ("optimizer", "optimizer"), ("seed", "seed")] where a.string(option) != nil {
+        guard configuration[key] == c.configuration[key] else {
+          throw UsageError("--\(option) sets \(key) = \(configuration[key]!), the checkpoint in \(resume) has \(c.configuration[key] ?? "nothing")")
+        }
+      }
+      configuration = c.configuration
+      checkpoint = c
+    }
+    guard let seed = UInt64(configuration["seed"] ?? ""), let learningRate = Double(configuration["learningRate"] ?? ""),
+          let optimizerName = configuration["optimizer"] else {
+      throw UsageError("train oxford: the checkpoint's configuration lacks seed, learningRate or optimizer: \(configuration)")
+    }
     let out = URL(fileURLWithPath: a.string("out") ?? "train-oxford")
     let simulation = SimulationParameters(Ts: 1, tSample: 1900), neurons = 200
     func spikes(_ name: String) throws -> Tensor<Float> {
@@ -277,39 +308,64 @@ enum TrainCommand {
     let input = try spikes("input.bs1"), target = try spikes("output.bs1")
     let neuron = Neuron<Float>(NeuronParameters(theta: 10, tauSr: 10, tauRef: 1, scaleRef: 2, tauRho: 1, scaleRho: 1), simulation)
     var trainer = Trainer(network: Trainer.denseNetwork([neurons, 256, neurons], neuron: neuron, seed: seed),
-                          optimizer: Optimizer(.adam, learningRate: 0.01, amsgrad: true), seed: seed)
+                          optimizer: optimizerName == "nadam" ? Optimizer(.nadam, learningRate: learningRate)
+                            : Optimizer(.adam, learningRate: learningRate, amsgrad: true), seed: seed)
+    var history: [Trainer.EpochRecord] = []
+    if let checkpoint {
+      try checkpoint.restore(into: &trainer)
+      history = checkpoint.history
+    }
     func count(_ x: Tensor<Float>) -> Int { x.scalars.filter { $0 != 0 }.count }
     say("SLAYER Oxford: 200-256-200, Ts 1 ms, 1900 ms, \(count(input)) input and \(count(target)) target spikes; "
-          + "spikeTime loss, Adam (AMSGrad) lr 0.01, seed \(seed), \(Parallel.threads) thread(s)")
-    let clock = ContinuousClock(), start = clock.now
-    var losses: [Double] = [], output = target
-    while losses.count < epochs {
+          + "spikeTime loss, \(optimizerName == "nadam" ? "Nadam" : "Adam (AMSGrad)") lr \(learningRate), seed \(seed), "
+          + "\(Parallel.threads) thread(s); epochs \(trainer.epoch)..<\(epochs), writing \(out.path)/")
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    let clock = ContinuousClock(), start = clock.now, firstEpoch = trainer.epoch
+    var output = target
+
+    /// Everything but the checkpoint: weights, last output, history, figure.
+    func writeOutputs(wall: Double) throws {
+      let losses = history.map(\.trainLoss)
+      for k in trainer.network.weightedLayers {
+        guard case .dense(let d) = trainer.network.layers[k] else { continue }
+        try Npy.write(out.appendingPathComponent("weights.op\(k).npy"), shape: [d.outputs, d.inputs], float32: d.weights)
+      }
+      try Npy.writeTensor(out.appendingPathComponent("output.npy"), output)
+      let first = losses.first ?? 0, final = losses.last ?? 0, best = losses.min() ?? 0
+      let summary: [String: Any] = [
+        "task": "oxford", "configuration": configuration, "epochs": losses.count, "firstLoss": first, "finalLoss": final,
+        "bestLoss": best, "fallPercent": 100 * (first - final) / max(first, 1e-300),
+        "bestFallPercent": 100 * (first - best) / max(first, 1e-300), "wallSecondsThisRun": wall, "lossPerEpoch": losses,
+      ]
+      try AtomicFile.write(JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
+                           to: out.appendingPathComponent("history.json"))
+      try oxfordFigure(losses, output: output, target: target).write(to: out.appendingPathComponent("training.svg"))
+    }
+
+    while trainer.epoch < epochs {
+      let epochStart = clock.now
       let step = trainer.train(input, loss: .spikeTime(target: target))
-      losses.append(step.loss)
       output = step.output
-      let done = step.loss < 1e-5 || losses.count == epochs
-      if (losses.count - 1) % every == 0 || done {
-        let elapsed = seconds(clock.now - start)
-        say("epoch \(pad(losses.count - 1, 5))  loss \(fmt(step.loss, 4))  output spikes \(count(step.output))  "
-              + "\(fmt(elapsed, 1)) s  \(fmt(Double(losses.count) / elapsed, 2)) epochs/s")
+      history.append(Trainer.EpochRecord(epoch: trainer.epoch, trainLoss: step.loss, trainAccuracy: 0, testLoss: nil,
+                                         testAccuracy: nil, seconds: seconds(clock.now - epochStart)))
+      trainer.epoch += 1
+      try Checkpoint(trainer: trainer, configuration: configuration, history: history)
+        .write(to: out.appendingPathComponent("checkpoint"), network: trainer.network)
+      let done = step.loss < 1e-5 || trainer.epoch == epochs
+      if (trainer.epoch - 1) % every == 0 || done {
+        let elapsed = seconds(clock.now - start), rate = Double(trainer.epoch - firstEpoch) / max(elapsed, 1e-9)
+        say("epoch \(pad(trainer.epoch - 1, 5))  loss \(fmt(step.loss, 4))  output spikes \(count(step.output))  "
+              + "\(fmt(elapsed, 1)) s  \(fmt(rate, 2)) epochs/s  \(fmt(Double(epochs - trainer.epoch) / rate, 0)) s left")
+        try writeOutputs(wall: elapsed)
       }
       if done { break }
     }
-    let wall = seconds(clock.now - start), first = losses[0], final = losses[losses.count - 1]
-    say("first-epoch loss \(fmt(first, 4)), final loss \(fmt(final, 4)) after \(losses.count) epoch(s): "
-          + "\(fmt(100 * (first - final) / first, 2)) % fall; \(fmt(wall, 1)) s; wrote \(out.path)/")
-    try AtomicFile.replaceDirectory(at: out) { dir in
-      for k in trainer.network.weightedLayers {
-        guard case .dense(let d) = trainer.network.layers[k] else { continue }
-        try Npy.write(dir.appendingPathComponent("weights.op\(k).npy"), shape: [d.outputs, d.inputs], float32: d.weights)
-      }
-      try Npy.writeTensor(dir.appendingPathComponent("output.npy"), output)
-      let summary: [String: Any] = ["task": "oxford", "seed": seed, "epochs": losses.count, "firstLoss": first, "finalLoss": final,
-                                    "fallPercent": 100 * (first - final) / first, "wallSeconds": wall, "lossPerEpoch": losses]
-      try AtomicFile.write(JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
-                           to: dir.appendingPathComponent("history.json"))
-      try oxfordFigure(losses, output: output, target: target).write(to: dir.appendingPathComponent("training.svg"))
-    }
+    let wall = seconds(clock.now - start), losses = history.map(\.trainLoss)
+    guard let first = losses.first, let final = losses.last, let best = losses.min() else { return 0 }
+    say("first-epoch loss \(fmt(first, 4)), final loss \(fmt(final, 4)) (\(fmt(100 * (first - final) / first, 2)) % fall), "
+          + "best \(fmt(best, 4)) (\(fmt(100 * (first - best) / first, 2)) % fall) after \(losses.count) epoch(s); "
+          + "this run \(fmt(wall, 1)) s; wrote \(out.path)/")
+    try writeOutputs(wall: wall)
     return 0
   }
 
