@@ -16,14 +16,15 @@ let usage = """
     slayer compare CASE DIR  compare a backend's outputs in DIR with CASE/expected/
     slayer gradcheck CASE [--step H] [--input]
         finite differences vs backprop on the case's smooth twin, in Double
-    slayer fixtures generate [--out DIR]
+    slayer fixtures generate [--out DIR] [--threads N]
         write the golden-case library (default Fixtures/), deterministically
     slayer train nmnist --data DIR --net mlp|cnn [--epochs 20] [--batch 8|12] [--lr 0.01]
         [--optimizer adam|nadam] [--seed 1] [--out DIR] [--resume CHECKPOINT_DIR] [--config network.yaml]
         [--threads N] [--limit N] [--every BATCHES]
         train on N-MNIST (train1K.txt / test100.txt); a checkpoint, history.json and training.svg per epoch
-    slayer train oxford --data DIR [--epochs 1000] [--out DIR] [--seed 1] [--threads N] [--every 50]
-        the Oxford example: 200-256-200 learns the target spike trains (spikeTime loss)
+    slayer train oxford --data DIR [--epochs 1000] [--lr 0.01] [--optimizer adam|nadam] [--out DIR] [--seed 1]
+        [--threads N] [--every 50] [--resume CHECKPOINT_DIR]
+        the Oxford example: 200-256-200 learns the target spike trains (spikeTime loss); a checkpoint per epoch
     slayer help              this text
 
   exit codes: 0 agree / success, 1 disagree / check failed, 2 bad input
