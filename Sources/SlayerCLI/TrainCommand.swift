@@ -262,13 +262,21 @@ enum TrainCommand {
   /// epoch (atomically) and `--resume DIR` continues from one bit for bit; the output folder holds
   /// the weights, the last output, `history.json` and `training.svg`, rewritten every `--every` epochs.
   static func oxford(_ args: [String]) throws -> Int32 {
-    let a = try Arguments(args, valued: ["data", "epochs", "out", "seed", "threads", "every", "lr", "optimizer", "resume"], flags: [])
+    let a = try Arguments(args, valued: ["data", "epochs", "out", "seed", "threads", "every", "lr", "optimizer", "resume",
+                                         "weight-scale"], flags: [])
     _ = try a.expectPositional([])
     guard let data = a.string("data") else { throw UsageError("train oxford: --data DIR is required (the oxford folder)") }
     let epochs = try a.int("epochs", default: 1000, in: 1...1_000_000)
     let every = try a.int("every", default: 50, in: 1...1_000_000)
     Parallel.maxThreads = try a.int("threads", default: 0, in: 0...256)
-    var configuration = ["task": "oxford", "seed": "1", "learningRate": "0.01", "optimizer": "adam"]
+    var configuration = ["task": "oxford", "seed": "1", "learningRate": "0.01", "optimizer": "adam", "weightScale": "10,10"]
+    if let text = a.string("weight-scale") {
+      let scales = text.split(separator: ",").map { Double($0) }
+      guard scales.count == 2, scales.allSatisfy({ $0 != nil && $0! > 0 && $0!.isFinite }) else {
+        throw UsageError("option --weight-scale expects two positive numbers A,B (hidden, output layer), found '\(text)'")
+      }
+      configuration["weightScale"] = text
+    }
     if let lr = a.string("lr") {
       guard let v = Double(lr), v > 0, v.isFinite else { throw UsageError("option --lr expects a positive number, found '\(lr)'") }
       configuration["learningRate"] = "\(v)"
@@ -284,7 +292,8 @@ enum TrainCommand {
       guard c.configuration["task"] == "oxford" else {
         throw UsageError("--resume \(resume): expected an oxford checkpoint, found task '\(c.configuration["task"] ?? "none")'")
       }
-      for (option, key) in [("lr", "learningRate"), ("optimizer", "optimizer"), ("seed", "seed")] where a.string(option) != nil {
+      for (option, key) in [("lr", "learningRate"), ("optimizer", "optimizer"), ("seed", "seed"), ("weight-scale", "weightScale")]
+      where a.string(option) != nil {
         guard configuration[key] == c.configuration[key] else {
           throw UsageError("--\(option) sets \(key) = \(configuration[key]!), the checkpoint in \(resume) has \(c.configuration[key] ?? "nothing")")
         }
@@ -292,9 +301,10 @@ enum TrainCommand {
       configuration = c.configuration
       checkpoint = c
     }
+    let weightScales = (configuration["weightScale"] ?? "10,10").split(separator: ",").compactMap { Double($0) }
     guard let seed = UInt64(configuration["seed"] ?? ""), let learningRate = Double(configuration["learningRate"] ?? ""),
-          let optimizerName = configuration["optimizer"] else {
-      throw UsageError("train oxford: the checkpoint's configuration lacks seed, learningRate or optimizer: \(configuration)")
+          let optimizerName = configuration["optimizer"], weightScales.count == 2 else {
+      throw UsageError("train oxford: the checkpoint's configuration lacks seed, learningRate, optimizer or weightScale: \(configuration)")
     }
     let out = URL(fileURLWithPath: a.string("out") ?? "train-oxford")
     let simulation = SimulationParameters(Ts: 1, tSample: 1900), neurons = 200
@@ -307,7 +317,14 @@ enum TrainCommand {
     }
     let input = try spikes("input.bs1"), target = try spikes("output.bs1")
     let neuron = Neuron<Float>(NeuronParameters(theta: 10, tauSr: 10, tauRef: 1, scaleRef: 2, tauRho: 1, scaleRho: 1), simulation)
-    var trainer = Trainer(network: Trainer.denseNetwork([neurons, 256, neurons], neuron: neuron, seed: seed),
+    // slayerPytorch's `dense(…, weightScale = 10)`: U(±scale/√fanIn), layer j seeded with seed + j
+    // (Trainer.denseNetwork's rule, so the default scales give its network).
+    let sizes = [neurons, 256, neurons]
+    let layers: [Layer<Float>] = (1..<sizes.count).flatMap { j -> [Layer<Float>] in
+      let w: [Float] = RandomSpikes.weights(outputs: sizes[j], inputs: sizes[j - 1], scale: weightScales[j - 1], seed: seed &+ UInt64(j - 1))
+      return [.dense(Dense(outputs: sizes[j], inputs: sizes[j - 1], weights: w)), .psp, .spike]
+    }
+    var trainer = Trainer(network: Network(neuron: neuron, layers: layers),
                           optimizer: optimizerName == "nadam" ? Optimizer(.nadam, learningRate: learningRate)
                             : Optimizer(.adam, learningRate: learningRate, amsgrad: true), seed: seed)
     var history: [Trainer.EpochRecord] = []
@@ -317,7 +334,7 @@ enum TrainCommand {
     }
     func count(_ x: Tensor<Float>) -> Int { x.scalars.filter { $0 != 0 }.count }
     say("SLAYER Oxford: 200-256-200, Ts 1 ms, 1900 ms, \(count(input)) input and \(count(target)) target spikes; "
-          + "spikeTime loss, \(optimizerName == "nadam" ? "Nadam" : "Adam (AMSGrad)") lr \(learningRate), seed \(seed), "
+          + "spikeTime loss, \(optimizerName == "nadam" ? "Nadam" : "Adam (AMSGrad)") lr \(learningRate), weight scales \(weightScales), seed \(seed), "
           + "\(Parallel.threads) thread(s); epochs \(trainer.epoch)..<\(epochs), writing \(out.path)/")
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
     let clock = ContinuousClock(), start = clock.now, firstEpoch = trainer.epoch
