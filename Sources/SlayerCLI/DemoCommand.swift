@@ -70,6 +70,7 @@ enum DemoCommand {
                    "tauRho": c.neuron.tauRho, "scaleRho": c.neuron.scaleRho, "refKernelEpsilon": c.neuron.refKernelEpsilon],
         "optimizer": ["type": "Adam", "amsgrad": true, "learningRate": c.learningRate],
         "lossPerEpoch": history.map(\.loss),
+        "outputTimesPerEpoch": history.map(\.times),
       ]
       let json = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
       try AtomicFile.write(json, to: dir.appendingPathComponent("summary.json"))
@@ -78,30 +79,11 @@ enum DemoCommand {
     }
   }
 
-  /// Loss per epoch (log scale) above the output spike raster per epoch against the target times.
+  /// Loss per epoch (log scale) above the output spike raster per epoch against the target times
+  /// (`Plots.learning`; `slayer plot learning DIR` draws the same from `summary.json`).
   static func learningFigure(_ history: [(epoch: Int, loss: Double, times: [Double])], target: [Double], tSample: Double) -> SVG {
-    var svg = SVG(width: 720, height: 560)
-    let epochs = Double(max(1, history.count - 1))
-    let x = Axis(0, epochs, pixels: 70, 690)
-    let positive = history.map(\.loss).filter { $0 > 0 }
-    let y = Axis(max(positive.min() ?? 1e-3, 1e-4), max(positive.max() ?? 1, 1e-3), pixels: 250, 40, log: true)
-    svg.text(360, 22, "SLAYER demo: loss per epoch (log scale)", size: 15, anchor: "middle")
-    svg.line(70, 250, 690, 250, stroke: "#444"); svg.line(70, 40, 70, 250, stroke: "#444")
-    svg.polyline(history.map { (x(Double($0.epoch)), y(max($0.loss, y.lo))) }, stroke: "#1f77b4")
-    svg.text(64, 44, fmt(y.hi, 3), size: 10, anchor: "end"); svg.text(64, 250, fmt(y.lo, 4), size: 10, anchor: "end")
-    svg.text(690, 266, "epoch \(Int(epochs))", size: 10, anchor: "end")
-    // Raster: time on x, epoch on y (downwards); target times as dashed red lines.
-    let tx = Axis(0, tSample, pixels: 70, 690), ey = Axis(0, epochs, pixels: 300, 530)
-    svg.text(360, 292, "output spikes per epoch (blue) against the target (red)", size: 13, anchor: "middle")
-    svg.rect(70, 300, 620, 230, fill: "none", stroke: "#444")
-    for t in target { svg.line(tx(t), 300, tx(t), 530, stroke: "#d62728", width: 1.2, dash: "4 3") }
-    let stride = max(1, history.count / 230)
-    for h in history where h.epoch % stride == 0 || h.epoch == history.count - 1 {
-      for t in h.times { svg.rect(tx(t) - 0.8, ey(Double(h.epoch)) - 0.5, 1.6, 1.2, fill: "#1f77b4") }
-    }
-    svg.text(70, 548, "0 ms", size: 10); svg.text(690, 548, "\(fmt(tSample, 0)) ms", size: 10, anchor: "end")
-    svg.text(64, 306, "epoch 0", size: 10, anchor: "end"); svg.text(64, 530, "\(Int(epochs))", size: 10, anchor: "end")
-    return svg
+    Plots.learning(history.map { Plots.DemoEpoch(epoch: $0.epoch, loss: $0.loss, outputTimes: $0.times) },
+                   target: target, tSample: tSample)
   }
 }
 

@@ -230,27 +230,10 @@ enum TrainCommand {
                          to: out.appendingPathComponent("history.json"))
   }
 
-  /// Loss per sample (top) and accuracy (bottom) per epoch, training in blue and test in orange.
+  /// Loss per sample (top) and accuracy (bottom) per epoch, training in blue and test in orange
+  /// (`Plots.training`; `slayer plot training DIR` draws the same from `history.json`).
   static func trainingFigure(_ history: [Trainer.EpochRecord], title: String) -> SVG {
-    var svg = SVG(width: 720, height: 560)
-    svg.text(360, 22, title, size: 15, anchor: "middle")
-    let last = Double(max(1, history.count - 1)), x = Axis(0, last, pixels: 70, 690)
-    let losses = history.flatMap { [$0.trainLoss, $0.testLoss ?? $0.trainLoss] }
-    let panels: [(String, Axis, (Trainer.EpochRecord) -> Double, (Trainer.EpochRecord) -> Double?)] = [
-      ("loss per sample", Axis(0, max(losses.max() ?? 1, 1e-9), pixels: 260, 50), \.trainLoss, \.testLoss),
-      ("accuracy (%)", Axis(0, 100, pixels: 520, 310), { 100 * $0.trainAccuracy }, { $0.testAccuracy.map { 100 * $0 } }),
-    ]
-    for (name, y, trainValue, testValue) in panels {
-      svg.rect(70, y.to, 620, y.from - y.to, fill: "none", stroke: "#444")
-      svg.text(64, y.to + 4, fmt(y.hi, y.hi >= 10 ? 0 : 3), size: 10, anchor: "end")
-      svg.text(64, y.from, fmt(y.lo, 0), size: 10, anchor: "end")
-      svg.text(70, y.to - 6, "\(name): training (blue), test (orange)", size: 12)
-      svg.polyline(history.map { (x(Double($0.epoch - history[0].epoch)), y(trainValue($0))) }, stroke: "#1f77b4")
-      svg.polyline(history.compactMap { r in testValue(r).map { (x(Double(r.epoch - history[0].epoch)), y($0)) } }, stroke: "#ff7f0e")
-    }
-    svg.text(70, 538, "epoch \(history.first?.epoch ?? 0)", size: 10)
-    svg.text(690, 538, "epoch \(history.last?.epoch ?? 0)", size: 10, anchor: "end")
-    return svg
+    Plots.training(history, title: title)
   }
 
   // MARK: Oxford

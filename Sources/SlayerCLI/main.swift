@@ -25,6 +25,14 @@ let usage = """
     slayer train oxford --data DIR [--epochs 1000] [--lr 0.01] [--optimizer adam|nadam] [--out DIR] [--seed 1]
         [--threads N] [--every 50] [--resume CHECKPOINT_DIR]
         the Oxford example: 200-256-200 learns the target spike trains (spikeTime loss); a checkpoint per epoch
+    slayer plot kernels [--case CASE] [--theta X] [--tau-sr MS] [--tau-ref MS] [--tau-rho X] [--Ts MS] [--out F.svg]
+        ε, ν and ρ of a neuron (default: the demo's), and their key numbers
+    slayer plot membrane CASE [--op K] [--neuron I] [--sample B] [--out F.svg]
+        one neuron's potential against ϑ from CASE/expected/ (run the case first)
+    slayer plot raster FILE.npy [--target FILE.npy] [--Ts MS] [--sample B] [--out F.svg]
+        a spike raster, optionally against a target
+    slayer plot learning DEMO_DIR [--out F.svg]      the demo's loss and output raster per epoch
+    slayer plot training RUN_DIR [--out F.svg]       loss and accuracy per epoch of slayer train
     slayer help              this text
 
   exit codes: 0 agree / success, 1 disagree / check failed, 2 bad input
@@ -46,11 +54,12 @@ func main() -> Int32 {
     case "gradcheck": return try GradcheckCommand.run(args)
     case "train": return try TrainCommand.run(args)
     case "fixtures": return try FixturesCommand.run(args)
+    case "plot": return try PlotCommand.run(args)
     case "help", "--help", "-h":
       print(usage)
       return 0
     default:
-      throw UsageError("unknown command '\(command)'; expected one of demo, run, check, compare, gradcheck, fixtures, help")
+      throw UsageError("unknown command '\(command)'; expected one of demo, run, check, compare, gradcheck, fixtures, train, plot, help")
     }
   } catch let error as UsageError {
     printError("slayer \(command): \(error)\n\n\(usage)")
