@@ -19,5 +19,7 @@ let package = Package(
     .testTarget(name: "SlayerCoreTests", dependencies: ["SlayerCore"]),
     .testTarget(name: "SlayerIOTests", dependencies: ["SlayerCore", "SlayerIO"]),
     .testTarget(name: "SlayerCLITests", dependencies: ["SlayerCLI"]),
+    // Docs/: every worked number recomputed, every cheap picture redrawn.
+    .testTarget(name: "DocsTests", dependencies: ["SlayerCore", "SlayerIO", "SlayerCLI"]),
   ]
 )
