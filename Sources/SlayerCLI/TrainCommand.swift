@@ -26,6 +26,8 @@ enum TrainCommand {
   struct Settings {
     var net = "mlp", batch = 8, learningRate = 0.01, optimizer = "adam", seed: UInt64 = 1, limit = 0
     /// slayerPytorch issue #58, the author's recipe (`slayer.md` §7, §13.5).
+    /// PAPER-DIFF: the paper's N-MNIST hyper-parameters are not known; this is the author's later
+    /// PyTorch recipe, and the slayerPytorch example YAMLs (tauSr 10) differ again (`slayer.md` §9.14).
     var neuron = NeuronParameters(theta: 10, tauSr: 1, tauRef: 1, scaleRef: 2, tauRho: 0.1, scaleRho: 0.25)
     /// NumSpikes over 0–300 ms, 60 true / 10 false.
     var loss = NumSpikesLoss(labels: [], start: 0, stop: 300, trueCount: 60, falseCount: 10)

@@ -3,8 +3,10 @@
 /// ```
 /// class(b) = argmax_j Σ_n s[b, j, n]      j over C·H·W, n over the whole window
 /// ```
-/// Counts are taken over the **whole** simulation, not only the loss's target region (`slayer.md`
-/// §9.8). Ties go to the lowest index.
+/// Ties go to the lowest index.
+///
+/// PAPER-DIFF: counts are taken over the **whole** simulation, not only the loss's target region,
+/// as slayerPytorch's `getClass` does (`slayer.md` §9.8).
 public enum Classifier {
   /// Spike counts Ts·Σ_n s[b, j, n], shape `(N, C·H·W)` row-major, summed in `Double` in time order.
   public static func spikeCounts<S>(_ s: Tensor<S>, Ts: Double) -> [Double] {

@@ -5,6 +5,10 @@
 /// discrete     a_i[n] = conv_ε(s_i)[n] = Ts · Σ_k ε[k]·s_i[n−k]
 /// ```
 /// With spikes of height 1/Ts, one input spike at n₀ gives exactly a[n₀ + k] = ε[k].
+///
+/// PAPER-DIFF: the paper's spikes are Dirac impulses; the code's are samples of height 1/Ts, so
+/// that Ts-weighted sums reproduce the integrals: Ts·Σ s counts spikes and each spike adds ε[k],
+/// not ε[k]/Ts, to a (`slayer.md` §9.1).
 public enum PSP {
   /// a = conv_ε(s), for every neuron of `s` (shape `(N, C, H, W, T)`, unchanged).
   public static func forward<S>(_ s: Tensor<S>, _ neuron: Neuron<S>) -> Tensor<S> {

@@ -43,6 +43,9 @@ public struct SimulationParameters: Hashable, Sendable, Codable {
 
   /// Number of samples, `int(tSample / Ts)` as slayerPytorch computes it, except that a quotient
   /// within 1e-9 of an integer counts as that integer, so 50 / 0.1 gives 500 and not 499.
+  ///
+  /// PAPER-DIFF: the original MATLAB-era SLAYER sampled t = 0, Ts, …, tSample inclusive, one more
+  /// sample than slayerPytorch's grid, which this follows (`slayer.md` §9.12).
   public var steps: Int {
     let q = tSample / Ts
     let r = q.rounded()

@@ -47,7 +47,10 @@ public enum RandomSpikes {
   }
 
   /// Weights uniform in ±scale/√fanIn, PyTorch's default initialisation times slayerPytorch's
-  /// `weightScale` (`slayer.md` §9.10).
+  /// `weightScale`: 10 for dense, 100 for conv.
+  ///
+  /// PAPER-DIFF: the paper does not describe its initialisation; this is slayerPytorch's
+  /// (`slayer.md` §9.10).
   public static func weights<S: SpikeScalar>(outputs: Int, inputs: Int, scale: Double, seed: UInt64) -> [S] {
     var rng = SplitMix64(seed: seed)
     let bound = scale / Double(inputs).squareRoot()

@@ -18,6 +18,9 @@
 ///
 /// PAPER-DIFF: the paper's spike times are continuous crossings; the code tests `u ≥ ϑ` on samples
 /// (`slayer.md` §9.11). slayerPytorch adds ν in float32; the oracle accumulates in `Double`.
+/// PAPER-DIFF: ρ is evaluated on the post-refractory potential that this loop leaves behind
+/// (`slayer.md` §9.4); the paper's ρ(u(t)) includes ν * s too, so the two agree, but an
+/// implementation that kept the pre-refractory u would not.
 ///
 /// The smooth twin (``SpikeMode/smooth``, `slayer.md` §10.6), for gradient checks only:
 /// ```
@@ -77,6 +80,9 @@ public enum Spike {
   /// Chain-rule line: ∂E/∂u[n] = ∂E/∂s[n]·∂s[n]/∂u[n], with the undefined ∂s/∂u replaced by ρ
   /// (`slayer.md` §4.2). Dropped: the path through the neuron's own earlier spikes via ν
   /// (∂u[n]/∂s[m] = Ts·ν[n−m], `slayer.md` §4.6), and any gradient to ϑ, α, β.
+  ///
+  /// PAPER-DIFF: no gradient flows through the refractory term (`slayer.md` §9.5), as in
+  /// slayerPytorch; the original C++ code had variants (`SLAYER_REFRACTORY`) of unknown definition.
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public static func pullback<S>(_ gS: Tensor<S>, potential: Tensor<S>, _ neuron: Neuron<S>) -> Tensor<S> {
@@ -100,7 +106,8 @@ public enum Spike {
   /// ρ(t) = α·exp(−β·|u(t) − ϑ|),   α = scaleRho/(tauRho·ϑ),   β = 1/(tauRho·ϑ)
   /// ```
   /// PAPER-DIFF: the paper leaves α and β free; the code ties them to θ through tauRho and
-  /// scaleRho (`slayer.md` §9.3). No 1/Ts factor.
+  /// scaleRho (`slayer.md` §9.3). No 1/Ts factor: weight gradients stay Ts-invariant because the
+  /// loss's and the correlation's Ts supply the dt factors (`slayer.md` §9.17).
   @inlinable
   public static func rho(_ u: Double, theta: Double, alpha: Double, beta: Double) -> Double {
     alpha * Elementary.exp(-beta * abs(u - theta))

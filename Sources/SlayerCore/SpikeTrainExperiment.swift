@@ -6,6 +6,10 @@
 /// original's input density), weights N(0, 3²) (near the scale of the original's initial weights, σ ≈ 4), and
 /// Adam with AMSGrad, lr 0.01. ρ uses tauRho 1 (α = β = 0.1): with α = β = 1 training stalls
 /// (`slayer.md` §8.1).
+///
+/// PAPER-DIFF: the paper's optimizer, learning rate and surrogate constants for this experiment are
+/// not known; these settings are an independent reproduction's (`slayer.md` §8.1, §9.14), and the
+/// input and initial weights are drawn from a seed rather than read from the original's files.
 public struct SpikeTrainExperiment: Sendable {
   /// Experiment settings.
   public struct Configuration: Sendable, Codable {

@@ -14,7 +14,8 @@
 /// `Double` accumulator that started at +0 leaves it unchanged.
 ///
 /// PAPER-DIFF: slayerPytorch accumulates in float32; the oracle accumulates in `Double` and rounds
-/// once, so its `Float` results are the correctly rounded value of a far more accurate sum.
+/// once, so its `Float` results are the correctly rounded value of a far more accurate sum
+/// (`slayer.md` §9.16).
 public enum TemporalFilter {
   /// conv_h over every row of `x`, where a row is one neuron's `t` contiguous samples.
   ///

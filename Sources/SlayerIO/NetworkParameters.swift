@@ -7,6 +7,10 @@ import SlayerCore
 
 /// The parameters of a slayerPytorch network file (`network.yaml`, `slayer.md` §7).
 ///
+/// PAPER-DIFF: published files spell two keys differently from what slayerPytorch reads
+/// (`tgtSpikeRate` for `tgtSpikeCount`, `end` for `stop`); they are read as meant, with a warning
+/// (`slayer.md` §9.15).
+///
 /// ```
 /// simulation: {Ts: 0.1, tSample: 50}                      # ms
 /// neuron: {type: SRMALPHA, theta: 10, tauSr: 1.0, tauRef: 1.0, scaleRef: 2, tauRho: 1, scaleRho: 1}

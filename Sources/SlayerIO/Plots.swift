@@ -131,7 +131,7 @@ public enum Plots {
           if rowHeight >= 3 {
             svg.line(x, y0, x, y1, stroke: color, width: 1.4)
           } else {
-            svg.rect(x - 0.6, y0, 1.2, max(0.8, y1 - y0), fill: color)
+            svg.rect(x - 0.7, y0, 1.4, max(1.6, y1 - y0), fill: color)
           }
         }
       }

@@ -38,7 +38,8 @@ public enum SpikeBinning {
   /// PAPER-DIFF: slayerPytorch's SUM is `emptyTensor[idx] += 1/samplingTime` with fancy indexing,
   /// which numpy (and torch's `index_put_`) applies once per distinct index: coincident events add
   /// 1/Ts only once, so its SUM equals OR on a zero tensor. This follows the documented intent
-  /// (§6: "adds 1/Ts per event").
+  /// (§6: "adds 1/Ts per event"). Nearest-bin rounding, OR merging and dropping events outside the
+  /// window follow slayerPytorch; the paper does not describe its binning (`slayer.md` §9.13).
   ///
   /// - Parameters:
   ///   - events: the events; their four columns must have equal counts.

@@ -27,7 +27,10 @@ struct DocsTests {
     if let hit = cache[name] { lock.unlock(); return hit }
     lock.unlock()
     guard let f = WorkedNumbers.registry[name] else { return nil }
+    let clock = ContinuousClock(), start = clock.now
     let r = Result { try f() }
+    let elapsed = clock.now - start
+    if elapsed > .seconds(2) { print("Docs: computing '\(name)' took \(elapsed)") }
     lock.lock(); cache[name] = r; lock.unlock()
     return r
   }
@@ -83,7 +86,10 @@ struct DocsTests {
       cited.formUnion(markers.map(\.name))
       // A marker-like comment that the parser did not take (a typo such as `<!-- chek: x -->`).
       let text = try String(contentsOf: Self.docs.appendingPathComponent(article), encoding: .utf8)
-      let raw = text.components(separatedBy: "<!--").dropFirst().filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("check") }.count
+      let pieces = text.components(separatedBy: "<!--")
+      let raw = pieces.indices.dropFirst().filter {
+        pieces[$0].trimmingCharacters(in: .whitespaces).hasPrefix("check") && !pieces[$0 - 1].hasSuffix("`")
+      }.count
       #expect(raw == markers.count, "Docs/\(article): \(raw) check comments, \(markers.count) parsed")
     }
     let unused = Set(WorkedNumbers.registry.keys).subtracting(cited).sorted()
@@ -107,7 +113,7 @@ struct DocsTests {
     try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: temp) }
     for line in lines {
-      var words = line.replacingOccurrences(of: "# byte-checked", with: "").split(separator: " ").map(String.init)
+      var words = Self.shellWords(line.replacingOccurrences(of: "# byte-checked", with: ""))
       guard words.first == "$SLAYER", let o = words.firstIndex(of: "--out"), o + 1 < words.count else {
         Issue.record("regenerate.sh: expected '$SLAYER plot … --out Docs/images/X.svg  # byte-checked', found: \(line)")
         continue
@@ -120,6 +126,68 @@ struct DocsTests {
       let a = try? Data(contentsOf: committed), b = try? Data(contentsOf: fresh)
       #expect(a != nil && a == b, "\(words[o + 1]) differs from what `\(line)` draws now; run Docs/images/regenerate.sh")
     }
+  }
+
+  @Test("every row of PaperVsCode.md names source files whose PAPER-DIFF comment cites its section")
+  func paperDifferences() throws {
+    let text = try String(contentsOf: Self.docs.appendingPathComponent("PaperVsCode.md"), encoding: .utf8)
+    let section = try NSRegularExpression(pattern: #"^\| (§[0-9]+(?:\.[0-9]+)?) \|"#)
+    let path = try NSRegularExpression(pattern: #"`(Sources/[A-Za-z/]+\.swift)`"#)
+    var rows = 0, sections: Set<String> = []
+    for line in text.components(separatedBy: "\n") {
+      let ns = line as NSString
+      guard let m = section.firstMatch(in: line, range: NSRange(location: 0, length: ns.length)) else { continue }
+      let cited = ns.substring(with: m.range(at: 1))
+      sections.insert(cited)
+      let files = path.matches(in: line, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range(at: 1)) }
+      if files.isEmpty {
+        #expect(line.contains("| none:"), "PaperVsCode.md \(cited): the row names no source file and does not say 'none:'")
+        continue
+      }
+      rows += 1
+      for file in files {
+        let source = try String(contentsOf: WorkedNumbers.repo(file), encoding: .utf8)
+        #expect(Self.paperDiffBlocks(source).contains { Self.cites($0, cited) },
+                "PaperVsCode.md \(cited): no PAPER-DIFF comment in \(file) cites \(cited)")
+      }
+    }
+    // Every item of slayer.md §9 has a row.
+    for item in 1...18 { #expect(sections.contains("§9.\(item)"), "PaperVsCode.md has no row for §9.\(item)") }
+    print("PaperVsCode.md: \(rows) rows checked against the PAPER-DIFF comments they name")
+  }
+
+  /// The comment blocks (consecutive `//` or `///` lines) that contain `PAPER-DIFF`.
+  static func paperDiffBlocks(_ source: String) -> [String] {
+    var blocks: [String] = [], block: [String] = []
+    for line in source.components(separatedBy: "\n") + [""] {
+      let t = line.trimmingCharacters(in: .whitespaces)
+      if t.hasPrefix("//") { block.append(t); continue }
+      if block.contains(where: { $0.contains("PAPER-DIFF") }) { blocks.append(block.joined(separator: " ")) }
+      block = []
+    }
+    return blocks
+  }
+
+  /// Whether `text` cites `section` (`§9.1` and not `§9.10`; `(§9.6)` counts as `slayer.md` §9.6).
+  static func cites(_ text: String, _ section: String) -> Bool {
+    let escaped = NSRegularExpression.escapedPattern(for: section)
+    return text.range(of: escaped + #"(?![0-9])"#, options: .regularExpression) != nil
+  }
+
+  /// Words split at spaces outside double quotes, the quotes removed (all regenerate.sh needs).
+  static func shellWords(_ line: String) -> [String] {
+    var words: [String] = [], word = "", quoted = false, started = false
+    for ch in line {
+      if ch == "\"" { quoted.toggle(); started = true; continue }
+      if ch == " " && !quoted {
+        if started { words.append(word) }
+        word = ""; started = false
+      } else {
+        word.append(ch); started = true
+      }
+    }
+    if started { words.append(word) }
+    return words
   }
 
   @Test("slayer plot kernels prints the numbers Docs/Kernels.md quotes")

@@ -102,7 +102,7 @@ enum WorkedNumbers {
     add("kernels.nu.peak") { [nu[10]] }
     add("kernels.ts1.eps") {
       let e = Kernels.srm(NeuronParameters(theta: 10, tauSr: 1, tauRef: 1), SimulationParameters(Ts: 1, tSample: 300))
-      return [Double(e.count)] + Array(e[1...3])
+      return [Double(e.count)] + Array(e[0...3])
     }
     add("kernels.ts1.tau10.count") {
       [Double(Kernels.srm(NeuronParameters(theta: 10, tauSr: 10), SimulationParameters(Ts: 1, tSample: 300)).count)]
@@ -140,13 +140,14 @@ enum WorkedNumbers {
     }
     add("credit.corr") { let y = impulse { TemporalFilter.corr($0, kernel: $1, t: $2, Ts: $3) }; return [y[20], y[29], y[31]] }
     add("credit.conv") { let y = impulse { TemporalFilter.conv($0, kernel: $1, t: $2, Ts: $3) }; return [y[29], y[40]] }
-    add("credit.adjoint") {
+    @Sendable func adjoint() -> (Double, Double) {
       var rng = SplitMix64(seed: 7)
       let x = (0..<500).map { _ in rng.uniform(-1, 1) }, y = (0..<500).map { _ in rng.uniform(-1, 1) }
       let cx = TemporalFilter.conv(x, kernel: eps, t: 500, Ts: 0.1), cy = TemporalFilter.corr(y, kernel: eps, t: 500, Ts: 0.1)
-      let lhs = zip(cx, y).reduce(0) { $0 + $1.0 * $1.1 }, rhs = zip(x, cy).reduce(0) { $0 + $1.0 * $1.1 }
-      return [lhs, rhs, abs(lhs - rhs)]
+      return (zip(cx, y).reduce(0) { $0 + $1.0 * $1.1 }, zip(x, cy).reduce(0) { $0 + $1.0 * $1.1 })
     }
+    add("credit.adjoint") { let (l, r) = adjoint(); return [l, r] }
+    add("credit.adjoint-difference") { let (l, r) = adjoint(); return [abs(l - r)] }
 
     // Gradients.md: the delay example (`slayer run Docs/examples/delay`).
     let delay = "Docs/examples/delay"
@@ -188,7 +189,11 @@ enum WorkedNumbers {
     add("loss.numspikes.target") { [numSpikes([10, 10, 10, 60, 10, 10, 10, 10, 10, 10], label: 3)] }
     addOutcome("loss.golden") {
       guard let g = golden else { return .skipped("golden data not found (set SLAYER_DATA)") }
-      return .values([try goldenInitialLoss(g)])
+      return .values([try goldenInitial(g).loss.loss])
+    }
+    addOutcome("gradients.golden.w2") {
+      guard let g = golden else { return .skipped("golden data not found (set SLAYER_DATA)") }
+      return .values(Array(try goldenInitial(g).gradients.weights[4]!.prefix(3)).map(Double.init))
     }
 
     // Layers.md.
@@ -211,7 +216,8 @@ enum WorkedNumbers {
       return out
     }
     add("layers.dropout.scale") { [Double(Dropout<Float>(shape: Shape(n: 1, c: 1000, t: 1), p: 0.5, seed: 1).mask.max()!)] }
-    add("layers.init.dense") { let w: [Double] = RandomSpikes.weights(outputs: 512, inputs: 2312, scale: 10, seed: 1); return [w.map(abs).max()!, 10 / Foundation.sqrt(2312.0)] }
+    add("layers.init.bound") { [10 / Foundation.sqrt(2312.0)] }
+    add("layers.init.max") { let w: [Double] = RandomSpikes.weights(outputs: 512, inputs: 2312, scale: 10, seed: 1); return [w.map(abs).max()!] }
 
     // GradientCheck.md: the smooth twin at ϑ, and the checks of a two-layer fixture.
     add("gc.twin") {
@@ -227,17 +233,22 @@ enum WorkedNumbers {
     add("gc.cnn.worst") { [try gradcheck("Fixtures/cnn-pool-delay-dropout").map(\.worstRelativeError).max()!] }
 
     // Precision.md: Float against Double on a fixture; thread counts.
-    add("precision.float-vs-double") {
+    @Sendable func floatVersusDouble() throws -> (potential: Double, loss: Double, spikes: Double) {
       let c = try SlayerCase.load(repo("Fixtures/dense-2layer-spiketime"))
       let f = c.network.evaluate(c.input, loss: c.loss!)
       let d = c.network.converted(to: Double.self).evaluate(c.input.converted(to: Double.self), loss: c.loss!.converted(to: Double.self))
       var worstU = 0.0
-      for k in f.trace.potentials.indices { if let u = f.trace.potentials[k], let v = d.trace.potentials[k] {
-        worstU = max(worstU, zip(u.scalars, v.scalars).map { abs($0.double - $1) }.max()!)
-      } }
+      for k in f.trace.potentials.indices {
+        if let u = f.trace.potentials[k], let v = d.trace.potentials[k] {
+          worstU = max(worstU, zip(u.scalars, v.scalars).map { abs($0.double - $1) }.max()!)
+        }
+      }
       let spikesDiffer = zip(f.trace.output.scalars, d.trace.output.scalars).filter { $0.double != $1 }.count
-      return [worstU, abs(f.loss.loss - d.loss.loss) / d.loss.loss, Double(spikesDiffer)]
+      return (worstU, abs(f.loss.loss - d.loss.loss) / d.loss.loss, Double(spikesDiffer))
     }
+    add("precision.float-vs-double.potential") { [try floatVersusDouble().potential] }
+    add("precision.float-vs-double.loss") { [try floatVersusDouble().loss] }
+    add("precision.float-vs-double.spikes") { [try floatVersusDouble().spikes] }
     add("precision.threads") {
       let c = try SlayerCase.load(repo("Fixtures/dense-2layer-spiketime"))
       let saved = Parallel.maxThreads
@@ -276,8 +287,9 @@ enum WorkedNumbers {
     return r
   }()
 
-  /// E at the original SLAYER's initial weights (`slayer.md` §10.4), as `GoldenTests` computes it.
-  static func goldenInitialLoss(_ dir: URL) throws -> Double {
+  /// The golden network at the original SLAYER's initial weights (`slayer.md` §10.4), evaluated as
+  /// `GoldenTests` does.
+  static func goldenInitial(_ dir: URL) throws -> (loss: Loss<Float>.Evaluation, gradients: Network<Float>.Gradients) {
     func numbers(_ name: String) throws -> [[Double]] {
       try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8).split(whereSeparator: \.isNewline).compactMap { line in
         let t = line.trimmingCharacters(in: .whitespaces)
@@ -298,6 +310,7 @@ enum WorkedNumbers {
       .psp, .dense(Dense(outputs: 25, inputs: 250, weights: w1)), .spike,
       .psp, .dense(Dense(outputs: 1, inputs: 25, weights: w2)), .spike,
     ])
-    return net.evaluate(try spikes("spikeIn.txt", 250), loss: .spikeTime(target: try spikes("spikeOut.txt", 1))).loss.loss
+    let e = net.evaluate(try spikes("spikeIn.txt", 250), loss: .spikeTime(target: try spikes("spikeOut.txt", 1)))
+    return (e.loss, e.gradients)
   }
 }

@@ -10,7 +10,9 @@ import Foundation
 /// A check whose value is a list takes that many numbers before the marker, in order
 /// (`output spikes at 20.3, 35.5 and 44.7 ms <!-- check: demo.times -->`). Numbers are read from the
 /// same line only; `−` (U+2212) counts as a minus sign; `**`, backticks and other Markdown around them
-/// are ignored. HTML comments do not render on GitHub, so the markers are invisible to a reader.
+/// are ignored, and so are indices (`ε[10]`, `u[n+1]`: a number in brackets right after a name).
+/// HTML comments do not render on GitHub, so the markers are invisible to a reader; one written in
+/// code voice (`` `<!-- check: NAME -->` ``, right after a backtick) is an example, not a marker.
 struct Marker: CustomStringConvertible {
   enum Kind: String { case equal = "check", below = "check-below" }
   /// The check's name in ``WorkedNumbers/registry``.
@@ -26,7 +28,7 @@ struct Marker: CustomStringConvertible {
   /// Every marker in a Markdown text.
   static func parse(_ text: String, file: String) -> [Marker] {
     var markers: [Marker] = []
-    let pattern = try! NSRegularExpression(pattern: #"<!--\s*(check|check-below):\s*([A-Za-z0-9_.\-]+)\s*-->"#)
+    let pattern = try! NSRegularExpression(pattern: #"(?<!`)<!--\s*(check|check-below):\s*([A-Za-z0-9_.\-]+)\s*-->"#)
     for (i, line) in text.components(separatedBy: "\n").enumerated() {
       let ns = line as NSString
       for m in pattern.matches(in: line, range: NSRange(location: 0, length: ns.length)) {
@@ -53,7 +55,10 @@ struct WrittenNumber: CustomStringConvertible {
   static func all(in line: String) -> [WrittenNumber] {
     let pattern = try! NSRegularExpression(pattern: #"(?<![\w.])([−-]?)(\d+)(?:\.(\d+))?(?:[eE]([−+-]?\d+))?(?![\w])"#)
     let ns = line as NSString
+    let index = try! NSRegularExpression(pattern: #"[\p{L}\p{N}_\])]\[[^\]]*\]"#)
+    let indices = index.matches(in: line, range: NSRange(location: 0, length: ns.length)).map(\.range)
     return pattern.matches(in: line, range: NSRange(location: 0, length: ns.length)).compactMap { m in
+      if indices.contains(where: { NSLocationInRange(m.range.location, $0) }) { return nil }
       func group(_ k: Int) -> String? { m.range(at: k).location == NSNotFound ? nil : ns.substring(with: m.range(at: k)) }
       let sign = group(1)?.isEmpty == false ? "-" : ""
       let decimals = group(3)?.count ?? 0
