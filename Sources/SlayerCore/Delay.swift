@@ -29,6 +29,7 @@ public struct Delay<Scalar: SpikeScalar>: Equatable, Sendable {
   /// The delay derivative returned by the pullback.
   public var gradient: DelayGradient
 
+  /// A delay layer with the given delays in ms (`(C, H, W)` or `(C, 1, 1)`, C order).
   public init(delays: [Scalar], perChannel: Bool, gradient: DelayGradient = .slayerPytorch) {
     self.delays = delays; self.perChannel = perChannel; self.gradient = gradient
   }
@@ -147,6 +148,7 @@ public enum DelayGradient: String, Sendable, Codable {
 /// A fixed shift by `shift` ms, slayerPytorch's `delayShift` (no gradient for the shift; used as
 /// the one-sample axon delay of Loihi): y[n] = x[n − trunc(shift/Ts)].
 public enum DelayShift {
+  /// y[n] = x[n − trunc(shift/Ts)], zero where that index is outside the window (`shift` in ms).
   public static func forward<S>(_ x: Tensor<S>, shift: Double, Ts: Double) -> Tensor<S> {
     let k = Delay<S>.samples(shift, Ts: Ts), t = x.shape.t
     var y = Tensor<S>(zeros: x.shape)

@@ -10,6 +10,7 @@ public struct Dropout<Scalar: SpikeScalar>: Equatable, Sendable {
   /// The mask, shape `(N, C, H, W)` flattened: entries 0 or 1/(1 − p).
   public var mask: [Scalar]
 
+  /// Dropout with a given mask, `(N, C, H, W)` flattened, entries 0 or 1/(1 − p).
   public init(mask: [Scalar]) { self.mask = mask }
 
   /// A seeded mask for `shape` with drop probability p: each neuron survives with probability 1 − p.

@@ -31,8 +31,9 @@ public enum GradientCheck {
     public var worstRelativeError: Double
     /// The flat index of the worst element.
     public var worstIndex: Int
-    /// Backprop and finite-difference values at the worst element.
+    /// The backprop value g_bp at the worst element.
     public var analytic: Double
+    /// The finite-difference value g_fd at the worst element.
     public var numeric: Double
     /// Largest |g_bp| in the tensor.
     public var scale: Double
@@ -49,10 +50,16 @@ public enum GradientCheck {
   /// `includeInput`), on the smooth twin in `Double`.
   ///
   /// - Parameters:
+  ///   - network: the network whose pullbacks are checked; its twin is built from it.
+  ///   - input: the input spikes `(N, C, H, W, T)`.
+  ///   - loss: the loss E whose gradient is checked.
+  ///   - includeInput: also check ∂E/∂input (one entry named `input`).
   ///   - step: relative finite-difference step h, 1e-3 by default: large enough that `Double`
   ///     rounding of E stays far below the gradients, small enough for the O(h⁴) truncation error.
   ///     A stencil that would straddle a kink of the twin (a potential crossing ϑ, where ρ has a
   ///     kink; a delay crossing a whole sample) is retried with h/10.
+  /// - Returns: one ``Entry`` per learnable tensor in op order (named `op<k>.weights`, `.filters`,
+  ///   `.delays`), then `input` if asked.
   public static func run<S>(_ network: Network<S>, input: Tensor<S>, loss: Loss<S>,
                             step: Double = 1e-3, includeInput: Bool = false) -> [Entry] {
     var twin = network.converted(to: Double.self, mode: .smooth)
@@ -106,10 +113,15 @@ public enum GradientCheck {
   /// divided by 10 and the element tried again (up to three times); a kink that remains is at `x`
   /// itself, and the one-sided stencil from the right is used.
   ///
-  /// - Parameter uncertainty: receives, per element, |D(h) − D(2h)|, the disagreement of the
+  /// - Parameters:
+  ///   - x: the point, one value per element.
+  ///   - step: the relative step h; element i uses h·max(1, |x[i]|).
+  ///   - f: the function and whether the probe stayed on the same smooth piece as `x`.
+  ///   - uncertainty: receives, per element, |D(h) − D(2h)|, the disagreement of the
   ///   stencil at h and at 2h, and at least the rounding error of E (8·ε·|E|/h): an estimate of
   ///   the finite difference's own error (rounding and truncation), below which no element can
   ///   be judged.
+  /// - Returns: the estimate of ∂f/∂x[i] for every element.
   public static func differences(_ x: [Double], step: Double, uncertainty: UnsafeMutablePointer<[Double]>? = nil,
                                  _ f: ([Double]) -> (Double, Bool)) -> [Double] {
     var probe = x
@@ -151,7 +163,7 @@ public enum GradientCheck {
     }
   }
 
-  /// ``differences(_:step:_:)`` for a function known to be smooth everywhere.
+  /// ``differences(_:step:uncertainty:_:)`` for a function known to be smooth everywhere.
   public static func differences(_ x: [Double], step: Double, _ f: ([Double]) -> Double) -> [Double] {
     differences(x, step: step, uncertainty: nil) { (f($0), true) }
   }

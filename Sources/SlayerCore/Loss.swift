@@ -33,7 +33,10 @@ public enum Loss<Scalar: SpikeScalar>: Sendable {
 
   /// The loss value alone (no pullback).
   ///
-  /// - Parameter detachedAt: the output at which the detached quantities (the count and desired
+  /// - Parameters:
+  ///   - s: the output spikes.
+  ///   - neuron: the neuron whose ε and Ts the loss uses.
+  ///   - s0: the output at which the detached quantities (the count and desired
   ///   train of ``NumSpikesLoss``) are taken; `s` itself by default. A gradient check passes the
   ///   unperturbed output here, so that finite differences see those quantities as the constants
   ///   the pullback treats them as.
@@ -110,6 +113,7 @@ public struct NumSpikesLoss: Hashable, Sendable, Codable {
   /// slayerPytorch's `numSpikesScale` (1 by default).
   public var scale: Double
 
+  /// A spike-count loss; `start` and `stop` in ms, counts in spikes.
   public init(labels: [Int], start: Double, stop: Double, trueCount: Double, falseCount: Double, scale: Double = 1) {
     self.labels = labels; self.start = start; self.stop = stop
     self.trueCount = trueCount; self.falseCount = falseCount; self.scale = scale

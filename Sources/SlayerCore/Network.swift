@@ -65,6 +65,7 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
   /// The ops, applied first to last.
   public var layers: [Layer<Scalar>]
 
+  /// A network of `layers`, applied first to last, sharing `neuron`.
   public init(neuron: Neuron<Scalar>, layers: [Layer<Scalar>]) {
     self.neuron = neuron
     self.layers = layers
@@ -122,7 +123,10 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
 
   /// Pulls `outputGradient` (∂E/∂output) back through every op.
   ///
-  /// - Parameter inputGradient: compute ∂E/∂input; when false (training), the ops before the first
+  /// - Parameters:
+  ///   - trace: the forward pass to differentiate, from ``forward(_:)``.
+  ///   - outputGradient: ∂E/∂output, the shape of the trace's output.
+  ///   - inputGradient: compute ∂E/∂input; when false (training), the ops before the first
   ///   weighted op are not pulled back at all and `Gradients.input` is zero.
   public func backward(_ trace: Trace, outputGradient: Tensor<Scalar>, inputGradient: Bool = true) -> Gradients {
     precondition(outputGradient.shape == trace.output.shape,

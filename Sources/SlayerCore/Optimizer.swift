@@ -16,8 +16,16 @@
 /// The state is kept in `Double`; a parameter is rounded to its storage scalar after each update.
 public struct Optimizer: Sendable {
   /// The update rule.
-  public enum Rule: String, Sendable, Codable { case sgd, adam, nadam }
+  public enum Rule: String, Sendable, Codable {
+    /// Stochastic gradient descent, with optional momentum.
+    case sgd
+    /// PyTorch's Adam (`torch.optim.Adam`), with optional AMSGrad.
+    case adam
+    /// slayerPytorch's `optimizer.Nadam`.
+    case nadam
+  }
 
+  /// The update rule.
   public var rule: Rule
   /// Learning rate.
   public var learningRate: Double
@@ -33,6 +41,7 @@ public struct Optimizer: Sendable {
   public private(set) var step = 0
   private var m: [[Double]] = [], v: [[Double]] = [], vMax: [[Double]] = []
 
+  /// An optimizer with PyTorch's defaults for what is not given.
   public init(_ rule: Rule, learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
               amsgrad: Bool = false, momentum: Double = 0) {
     self.rule = rule; self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2

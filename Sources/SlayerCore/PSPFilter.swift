@@ -12,6 +12,7 @@ public struct PSPFilter<Scalar: SpikeScalar>: Equatable, Sendable {
   /// Number of filters F.
   public let count: Int
 
+  /// `count` filters of equal length, `filters` filter-major.
   public init(count: Int, filters: [Scalar]) {
     precondition(count > 0 && filters.count % count == 0 && !filters.isEmpty,
                  "PSPFilter: \(filters.count) taps are not \(count) filters of equal length")

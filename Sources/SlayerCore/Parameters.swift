@@ -37,6 +37,7 @@ public struct SimulationParameters: Hashable, Sendable, Codable {
   /// Simulated duration, in ms.
   public var tSample: Double
 
+  /// A grid of `tSample / Ts` samples (both in ms).
   public init(Ts: Double, tSample: Double) {
     self.Ts = Ts; self.tSample = tSample
   }

@@ -17,6 +17,7 @@ public struct Pool: Hashable, Sendable, Codable {
   /// Kernel size k, stride (default k), zero padding, dilation.
   public var size: Int, stride: Int, padding: Int, dilation: Int
 
+  /// A k×k window (`size`), stride k unless given, no padding, no dilation unless given.
   public init(size: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
     precondition(size > 0 && (stride ?? size) > 0 && padding >= 0 && dilation > 0,
                  "Pool: size \(size), stride \(String(describing: stride)), padding \(padding), dilation \(dilation)")
@@ -48,6 +49,7 @@ public struct Unpool: Hashable, Sendable, Codable {
   /// Kernel size k, stride (default k), zero padding, dilation.
   public var size: Int, stride: Int, padding: Int, dilation: Int
 
+  /// A k×k window (`size`), stride k unless given, no padding, no dilation unless given.
   public init(size: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
     precondition(size > 0 && (stride ?? size) > 0 && padding >= 0 && dilation > 0, "Unpool: size \(size)")
     self.size = size; self.stride = stride ?? size; self.padding = padding; self.dilation = dilation
@@ -60,6 +62,7 @@ public struct Unpool: Hashable, Sendable, Codable {
                     weights: [S](repeating: S(1.1 * theta), count: channels * size * size))
   }
 
+  /// y = 1.1ϑ·(the transposed window sums of x): each input sample spread over its k×k window.
   public func forward<S>(_ x: Tensor<S>, theta: Double) -> Tensor<S> {
     convolution(channels: x.shape.c, theta: theta).forward(x)
   }

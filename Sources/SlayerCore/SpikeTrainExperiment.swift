@@ -13,17 +13,27 @@
 public struct SpikeTrainExperiment: Sendable {
   /// Experiment settings.
   public struct Configuration: Sendable, Codable {
+    /// Seed of the input (seed), and of the initial weights (seed + 0x5EED).
     public var seed: UInt64 = 1
+    /// Input and hidden neurons (the output is one neuron).
     public var inputs = 250, hidden = 25
+    /// Rate of the Poisson input, in Hz.
     public var rateHz = 60.0
+    /// Standard deviation of the normally distributed initial weights.
     public var weightStd = 3.0
+    /// Target spike times, in ms.
     public var targetTimes = [20.3, 35.5, 44.7]
+    /// Adam's learning rate.
     public var learningRate = 0.01
+    /// The neuron: θ 10, τ_sr = τ_ref = 1 ms, ν peak −2θ cut at 1e-4, α = β = 0.1.
     public var neuron = NeuronParameters(theta: 10, tauSr: 1, tauRef: 1, scaleRef: 2, tauRho: 1, scaleRho: 1, refKernelEpsilon: 1e-4)
+    /// The grid: Ts 0.1 ms, 50 ms.
     public var simulation = SimulationParameters(Ts: 0.1, tSample: 50)
+    /// The defaults above.
     public init() {}
   }
 
+  /// The settings the experiment was built from.
   public let configuration: Configuration
   /// The network being trained.
   public private(set) var network: Network<Float>
@@ -51,11 +61,13 @@ public struct SpikeTrainExperiment: Sendable {
 
   /// The outcome of one epoch, measured before its update.
   public struct Step: Sendable {
+    /// E, the spike-time loss.
     public var loss: Double
     /// Output spike times, ms.
     public var outputTimes: [Double]
     /// True when the output spikes sit exactly on the target samples.
     public var matches: Bool
+    /// Spikes of the hidden layer (all neurons, the whole window).
     public var hiddenSpikes: Int
   }
 

@@ -207,6 +207,7 @@ public struct Trainer: Sendable {
   /// - Parameters:
   ///   - count: samples in the set; the order is ``order(count:seed:epoch:)``, the last batch may
   ///     be short.
+  ///   - batchSize: samples per update.
   ///   - sample: sample i as `(input (1, C, H, W, T), class)`.
   ///   - loss: the loss of a batch with these labels.
   ///   - progress: called after every batch.

@@ -28,7 +28,7 @@ public struct SpikeReport: Sendable, Equatable {
   public var op: Int
   /// The number of spikes (non-zero samples) over the whole batch and window.
   public var spikes: Int
-  /// min |u_post[n] − θ| over every sample (``Spike/margin(_:theta:)``): how close the closest
+  /// min |u_post[n] − θ| over every sample (`Spike.margin(_:theta:)`): how close the closest
   /// sample came to flipping its spike.
   public var margin: Double
 }
@@ -52,7 +52,7 @@ public struct CaseResult: Sendable {
   /// One entry per spike op.
   public var spikeReports: [SpikeReport]
 
-  /// Every `.npy` of `expected/`, in the order of ``CaseRunner/expectedFiles(_:)``.
+  /// Every `.npy` of `expected/`, in the order of ``CaseRunner/expectedFileNames(_:)``.
   public var arrays: [CaseArray] {
     var result: [CaseArray] = []
     for k in outputs.indices {
@@ -203,7 +203,14 @@ public enum CaseRunner {
 /// A JSON value written with sorted keys and shortest round-trip numbers, so the bytes depend on
 /// the values alone (JSONSerialization's number formatting is not specified).
 public enum JSON: Sendable {
-  case number(Double), string(String), array([JSON]), object([String: JSON])
+  /// A number, written as Swift's shortest round-trip text.
+  case number(Double)
+  /// A string, escaped.
+  case string(String)
+  /// An array.
+  case array([JSON])
+  /// An object, its keys written sorted.
+  case object([String: JSON])
 
   /// Two-space indented text ending in a newline; arrays of numbers stay on one line.
   func text() -> String { render(indent: "") + "\n" }

@@ -24,7 +24,7 @@ public struct Checkpoint: Sendable, Equatable {
 
   /// Epochs completed; a resumed run trains epoch number `epoch` next.
   public var epoch: Int
-  /// The shuffle seed (``Trainer/seed``).
+  /// The shuffle seed (`Trainer.seed`).
   public var seed: UInt64
   /// The run's settings as text (network, batch size, neuron, loss, …), for the caller to rebuild
   /// the same network and compare with what a resumed run is asked to do.

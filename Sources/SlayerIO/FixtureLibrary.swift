@@ -25,7 +25,9 @@ public struct CaseDefinition: Sendable {
   /// What the case exercises and why a backend gets it wrong. The generator appends the seed it
   /// used and, for a borderline case, that the margin rule does not apply.
   public var description: String
+  /// The neuron of `case.json`.
   public var neuron: NeuronParameters
+  /// The time grid of `case.json`.
   public var simulation: SimulationParameters
   /// The ops as case-format JSON objects.
   public var ops: [[String: JSON]]
@@ -59,11 +61,13 @@ public struct CaseDefinition: Sendable {
 
 /// One case with its seed chosen: the bytes of `case.json` and its arrays.
 public struct FixtureCase: Sendable {
+  /// The definition the case was generated from.
   public var definition: CaseDefinition
   /// The seed used, nil for a case built by hand.
   public var seed: UInt64?
   /// The description written to `case.json`.
   public var description: String
+  /// The arrays, generated from the seed.
   public var arrays: FixtureArrays
 
   /// The `case.json` text.

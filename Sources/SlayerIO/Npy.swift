@@ -268,12 +268,14 @@ public enum Npy {
   /// Reads a rank-5 `(N, C, H, W, T)` array as a tensor of `S`, rounding to `S` if narrower.
   ///
   /// - Parameters:
+  ///   - url: the `.npy` file.
+  ///   - type: the element type of the tensor, `Float.self` or `Double.self`.
   ///   - expectedShape: if given, the shape the file must have.
   ///   - field: what the array is (`"input"`, `"weights"`), named in errors.
   /// - Throws: ``IOError`` if the file is unreadable or malformed, its rank is not 5, or its shape
   ///   differs from `expectedShape`; the message names `field` and both shapes.
   public static func readTensor<S: SpikeScalar>(
-    _ url: URL, as _: S.Type, expectedShape: [Int]? = nil, field: String
+    _ url: URL, as type: S.Type, expectedShape: [Int]? = nil, field: String
   ) throws -> Tensor<S> {
     let array = try read(url)
     guard array.shape.count == 5 else {

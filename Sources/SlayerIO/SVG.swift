@@ -5,9 +5,11 @@ import Foundation
 /// Coordinates are in pixels from the top-left corner. Text is escaped. The document is written
 /// atomically by ``write(to:)``.
 public struct SVG {
+  /// The picture's size in pixels.
   public let width: Double, height: Double
   private var body: [String] = []
 
+  /// An empty picture on a white background.
   public init(width: Double, height: Double) {
     self.width = width; self.height = height
   }
@@ -62,8 +64,11 @@ public struct SVG {
 
 /// An axis mapping data values to pixels, linear or base-10 logarithmic.
 public struct Axis {
+  /// The data range [lo, hi], mapped to the pixel range from → to (either direction), on a base-10
+  /// log scale when `log`.
   public let lo: Double, hi: Double, from: Double, to: Double, log: Bool
 
+  /// An axis mapping `lo` to pixel `from` and `hi` to pixel `to`.
   public init(_ lo: Double, _ hi: Double, pixels from: Double, _ to: Double, log: Bool = false) {
     self.lo = lo; self.hi = hi; self.from = from; self.to = to; self.log = log
   }

@@ -22,16 +22,18 @@ struct DocsTests {
   nonisolated(unsafe) static var cache: [String: Result<WorkedNumbers.Outcome, Error>] = [:]
   static let lock = NSLock()
 
+  /// Computations run one at a time, so that two articles citing the same number wait for one
+  /// computation instead of running two.
   static func outcome(_ name: String) -> Result<WorkedNumbers.Outcome, Error>? {
     lock.lock()
-    if let hit = cache[name] { lock.unlock(); return hit }
-    lock.unlock()
+    defer { lock.unlock() }
+    if let hit = cache[name] { return hit }
     guard let f = WorkedNumbers.registry[name] else { return nil }
     let clock = ContinuousClock(), start = clock.now
     let r = Result { try f() }
     let elapsed = clock.now - start
     if elapsed > .seconds(2) { print("Docs: computing '\(name)' took \(elapsed)") }
-    lock.lock(); cache[name] = r; lock.unlock()
+    cache[name] = r
     return r
   }
 

@@ -84,6 +84,18 @@ enum WorkedNumbers {
     var r: [String: @Sendable () throws -> Outcome] = [:]
     func add(_ name: String, _ f: @escaping @Sendable () throws -> [Double]) { r[name] = { .values(try f()) } }
     func addOutcome(_ name: String, _ f: @escaping @Sendable () throws -> Outcome) { r[name] = f }
+    /// A computation that takes minutes in a debug build (a training run, a gradient check of a
+    /// whole fixture): run in release builds (`.ci/run` runs this suite in release) or with
+    /// SLAYER_DOCS_SLOW=1, skipped with that reason otherwise.
+    func addSlow(_ name: String, _ f: @escaping @Sendable () throws -> [Double]) {
+      r[name] = {
+        guard !isDebug || ProcessInfo.processInfo.environment["SLAYER_DOCS_SLOW"] == "1" else {
+          return .skipped("minutes in a debug build; `swift test -c release --filter DocsTests` (as .ci/run does) "
+                            + "or SLAYER_DOCS_SLOW=1 runs it")
+        }
+        return .values(try f())
+      }
+    }
 
     // Kernels.md: ε and ν of the first experiment (τ 1 ms, Ts 0.1 ms, ϑ 10), and other grids.
     let (p, sim) = poisson()
@@ -227,10 +239,13 @@ enum WorkedNumbers {
       let slope = Spike.pullback(Tensor(shape: at.shape, scalars: [Double](repeating: 1, count: sim.steps)), potential: at, n).scalars[0]
       return [f, slope]
     }
-    add("gc.dense.counts") { try gradcheck("Fixtures/dense-2layer-spiketime").map { Double($0.count) } }
-    add("gc.dense.worst") { [try gradcheck("Fixtures/dense-2layer-spiketime").map(\.worstRelativeError).max()!] }
-    add("gc.numspikes.worst") { [try gradcheck("Fixtures/dense-2layer-numspikes-region").map(\.worstRelativeError).max()!] }
-    add("gc.cnn.worst") { [try gradcheck("Fixtures/cnn-pool-delay-dropout").map(\.worstRelativeError).max()!] }
+    add("gc.dense.counts") {  // the elements `slayer gradcheck` compares: every weight
+      let c = try SlayerCase.load(repo("Fixtures/dense-2layer-spiketime"))
+      return c.network.weightedLayers.map { Double(c.network.weights(of: $0)!.count) }
+    }
+    addSlow("gc.dense.worst") { [try gradcheck("Fixtures/dense-2layer-spiketime").map(\.worstRelativeError).max()!] }
+    addSlow("gc.numspikes.worst") { [try gradcheck("Fixtures/dense-2layer-numspikes-region").map(\.worstRelativeError).max()!] }
+    addSlow("gc.cnn.worst") { [try gradcheck("Fixtures/cnn-pool-delay-dropout").map(\.worstRelativeError).max()!] }
 
     // Precision.md: Float against Double on a fixture; thread counts.
     @Sendable func floatVersusDouble() throws -> (potential: Double, loss: Double, spikes: Double) {
@@ -267,17 +282,9 @@ enum WorkedNumbers {
     add("demo.epoch0.loss") { [demo(epochs: 0).1.loss] }
     add("demo.epoch0.times") { demo(epochs: 0).1.outputTimes }
     add("demo.epoch0.hidden") { [Double(demo(epochs: 0).1.hiddenSpikes)] }
-    addOutcome("demo.epochs") {
-      if let path = ProcessInfo.processInfo.environment["SLAYER_DEMO_SUMMARY"] {
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
-        return .values([Double(json["epochs"] as! Int)])
-      }
-      if isDebug {
-        return .skipped("training the demo takes minutes in a debug build; run `swift test -c release --filter DocsTests`, "
-                          + "or set SLAYER_DEMO_SUMMARY to the summary.json of `slayer demo` (.ci/run does)")
-      }
+    addSlow("demo.epochs") {
       let (e, step) = demo(epochs: 2000)
-      return .values([step.matches ? Double(e.epoch) : .nan])
+      return [step.matches ? Double(e.epoch) : .nan]
     }
 
     // Notation.md, PaperVsCode.md.
