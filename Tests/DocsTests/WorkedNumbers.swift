@@ -130,6 +130,7 @@ enum WorkedNumbers {
     add("one.n0.times") { let (c, r) = try run(one); return times(r.outputs[2], neuron: 0, Ts: c.simulation.Ts) }
     add("one.n1.times") { let (c, r) = try run(one); return times(r.outputs[2], neuron: 1, Ts: c.simulation.Ts) }
     add("one.n0.u-pre") { let r = try run(one).1; return [13, 14].map { Double(r.outputs[1].scalars[$0]) } }
+    add("one.n0.u-pre-53") { [Double(try run(one).1.outputs[1].scalars[53])] }
     add("one.n0.u-post-15") { [Double(try run(one).1.potentials[2]!.scalars[15])] }
     add("one.n1.u-pre-11-12") { let r = try run(one).1; return [111, 112].map { Double(r.outputs[1].scalars[$0]) } }
     add("one.n1.u-post") { let r = try run(one).1; return (113...115).map { Double(r.potentials[2]!.scalars[$0]) } }
