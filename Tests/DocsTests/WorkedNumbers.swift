@@ -139,6 +139,8 @@ enum WorkedNumbers {
       return [Spike.rho(Double(r.potentials[2]!.scalars[113]), p)]
     }
     add("one.loss") { [try run(one).1.loss!] }
+    add("one.arrays") { [Double(try run(one).1.arrays.count)] }
+    add("fixtures.count") { [Double(FixtureLibrary.definitions.count)] }
     add("one.grad.weights") { (try run(one).1.weightGradients[1]!.values).map(Double.init) }
     add("one.grad.input-10") { [Double(try run(one).1.inputGradient!.scalars[10])] }
     add("one.grad.input-50") { [Double(try run(one).1.inputGradient!.scalars[50])] }
