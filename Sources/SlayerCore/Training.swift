@@ -241,7 +241,7 @@ public struct Trainer: Sendable {
   }
 
   /// Calls `body(input, labels, batch number (1-based), batch count)` for consecutive slices of `order`.
-  private static func forEachBatch(
+  static func forEachBatch(
     _ order: [Int], batchSize: Int, sample: (Int) -> (input: Tensor<Float>, label: Int),
     _ body: (Tensor<Float>, [Int], Int, Int) -> Void
   ) {
