@@ -5,14 +5,14 @@ Usage:  python3 compare_fixtures.py FIXTURES_DIR ACTUAL_ROOT [CASE ...]
 
 FIXTURES_DIR holds the cases (each a directory with case.json, its inputs and expected/).
 ACTUAL_ROOT/<case>/ holds the backend's outputs for <case> under expected/'s file names
-(op<k>.npy, op<k>.u.npy, loss.json, grad.input.npy, grad.op<k>.<param>.npy). Name cases to
-compare only those. NumPy and the standard library only.
+(op<k>.npy, op<k>.u.npy, op<k>.spikes.npy of a TSSL-BP lif op, loss.json, grad.input.npy,
+grad.op<k>.<param>.npy). Name cases to compare only those. NumPy and the standard library only.
 
 The rules are those of `slayer compare` (Sources/SlayerIO/Comparison.swift, Docs/FixtureFormat.md):
 an element passes when |a - e| <= atol + rtol*|e| (NaN never passes), with
 
-    spikes       op<k>.npy of a spike op       exact, but a spike may differ where the expected
-                                               |u - theta| < 1e-3 (u from expected/op<k>.u.npy)
+    spikes       op<k>.npy of a spike op,      exact, but a spike may differ where the expected
+                 op<k>.spikes.npy of a lif op  |u - theta| < 1e-3 (u from expected/op<k>.u.npy)
     potentials   other op<k>.npy, op<k>.u.npy  atol 1e-3, rtol 1e-4
     loss         loss.json "loss"              atol 1e-6, rtol 1e-5
     gradients    grad.*.npy                    atol 1e-5 * max|expected|, rtol 1e-3
@@ -46,6 +46,9 @@ def expected_files(spec):
     for k, op in enumerate(spec["ops"]):
         if op["op"] == "spike":
             files += [(f"op{k}.npy", "spikes", f"op{k}.u.npy"), (f"op{k}.u.npy", "potentials", None)]
+        elif op["op"] == "lif":  # TSSL-BP: the output is the PSC; u and the spikes beside it
+            files += [(f"op{k}.npy", "potentials", None), (f"op{k}.u.npy", "potentials", None),
+                      (f"op{k}.spikes.npy", "spikes", f"op{k}.u.npy")]
         else:
             files.append((f"op{k}.npy", "potentials", None))
     if "loss" in spec:

@@ -39,6 +39,9 @@ enum GradcheckCommand {
     Parallel.maxThreads = try a.int("threads", default: 0, in: 0...256)
     let step = try double(a, "step", default: 1e-3)
     let threshold = try double(a, "threshold", default: 1e-6)
+    if TSSLCase.declares(dir) {
+      return try TSSLGradcheckCommand.run(dir, step: step, threshold: threshold, includeInput: a.flag("input"))
+    }
     let c = try SlayerCase.load(dir)
     guard let loss = c.loss else {
       throw IOError(file: dir.appendingPathComponent("case.json").path,

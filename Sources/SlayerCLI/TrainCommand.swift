@@ -8,7 +8,16 @@ enum TrainCommand {
   static func run(_ args: [String]) throws -> Int32 {
     guard let task = args.first else { throw UsageError("train expects a task: nmnist or oxford, found nothing") }
     switch task {
-    case "nmnist": return try nmnist(Array(args.dropFirst()))
+    case "nmnist":
+      // `--rule slayer` (the default) or `--rule tsslbp` (TSSLTrainCommand.swift).
+      let rest = Array(args.dropFirst())
+      if let i = rest.firstIndex(of: "--rule") {
+        let rule = i + 1 < rest.count ? rest[i + 1] : ""
+        if rule == "tsslbp" { return try TSSLTrainCommand.nmnist(rest) }
+        guard rule == "slayer" else { throw UsageError("option --rule expects slayer or tsslbp, found '\(rule)'") }
+        return try nmnist(Array(rest[..<i] + rest[(i + 2)...]))
+      }
+      return try nmnist(rest)
     case "oxford": return try oxford(Array(args.dropFirst()))
     default: throw UsageError("train: expected the task nmnist or oxford, found '\(task)'")
     }

@@ -6,7 +6,7 @@ import SlayerIO
 ///
 /// Exit codes: 0 success (or agreement), 1 disagreement or a failed check, 2 bad input.
 let usage = """
-  slayer — the SLAYER reference implementation (Shrestha & Orchard, NeurIPS 2018)
+  slayer — the SLAYER reference implementation (Shrestha & Orchard, NeurIPS 2018), with TSSL-BP (Zhang & Li, NeurIPS 2020)
 
   usage:
     slayer demo [--seed N] [--out DIR] [--max-epochs N] [--threads N]
@@ -15,13 +15,17 @@ let usage = """
     slayer check CASE        recompute a case and compare with CASE/expected/
     slayer compare CASE DIR  compare a backend's outputs in DIR with CASE/expected/
     slayer gradcheck CASE [--step H] [--input]
-        finite differences vs backprop on the case's smooth twin, in Double
+        finite differences vs backprop on the case's smooth twin (SRMALPHA) or auxiliary model (TSSLBP), in Double
     slayer fixtures generate [--out DIR] [--threads N]
         write the golden-case library (default Fixtures/), deterministically
-    slayer train nmnist --data DIR --net mlp|cnn [--epochs 20] [--batch 8|12] [--lr 0.01]
+    slayer train nmnist [--rule slayer] --data DIR --net mlp|cnn [--epochs 20] [--batch 8|12] [--lr 0.01]
         [--optimizer adam|nadam] [--seed 1] [--out DIR] [--resume CHECKPOINT_DIR] [--config network.yaml]
         [--threads N] [--limit N] [--every BATCHES]
         train on N-MNIST (train1K.txt / test100.txt); a checkpoint, history.json and training.svg per epoch
+    slayer train nmnist --rule tsslbp --data DIR [--epochs 20] [--batch 50] [--lr 5e-4] [--hidden 512]
+        [--backward final|paper] [--seed 1] [--out DIR] [--threads N] [--limit N] [--every BATCHES]
+        TSSL-BP on N-MNIST, the paper's setting (3 ms bins, 30 steps, tauM 8, tauS 4, count loss 15/3,
+        AdamW, clip 1, clamp ±4) on the MLP 2312-hidden-10; history.json, training.svg, weights/ per epoch
     slayer train oxford --data DIR [--epochs 1000] [--lr 0.01] [--optimizer adam|nadam] [--out DIR] [--seed 1]
         [--threads N] [--every 50] [--resume CHECKPOINT_DIR]
         the Oxford example: 200-256-200 learns the target spike trains (spikeTime loss); a checkpoint per epoch

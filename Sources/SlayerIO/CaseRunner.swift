@@ -31,6 +31,12 @@ public struct SpikeReport: Sendable, Equatable {
   /// min |u_post[n] − θ| over every sample (`Spike.margin(_:theta:)`): how close the closest
   /// sample came to flipping its spike.
   public var margin: Double
+  /// For a TSSL-BP `lif` op, min |a − 1/(4τs)|: how close the PSC came to the warm-up bound, whose
+  /// side decides the gradient's branch (`TSSLCaseRunner.swift`); nil for SRMALPHA spike ops.
+  public var warmupMargin: Double? = nil
+
+  /// The smaller of the two margins: the one the fixture library's margin rule judges.
+  public var narrowestMargin: Double { min(margin, warmupMargin ?? .infinity) }
 }
 
 /// Everything a case computes: the forward trace, the loss and the gradients.
@@ -51,6 +57,8 @@ public struct CaseResult: Sendable {
   public var weightGradients: [CaseArray?]
   /// One entry per spike op.
   public var spikeReports: [SpikeReport]
+  /// Further arrays of `expected/` (a TSSL-BP `lif` op's `op<k>.spikes.npy`), listed last.
+  public var extraArrays: [CaseArray] = []
 
   /// Every `.npy` of `expected/`, in the order of ``CaseRunner/expectedFileNames(_:)``.
   public var arrays: [CaseArray] {
@@ -61,7 +69,7 @@ public struct CaseResult: Sendable {
     }
     if let inputGradient { result.append(Self.array("grad.input.npy", inputGradient)) }
     result += weightGradients.compactMap { $0 }
-    return result
+    return result + extraArrays
   }
 
   /// One line for a terminal: files, loss, spikes per spike op.
@@ -152,6 +160,7 @@ public enum CaseRunner {
   /// - Throws: ``IOError`` from ``SlayerCase/load(_:)`` or from writing.
   @discardableResult
   public static func run(_ directory: URL) throws -> CaseResult {
+    if TSSLCase.declares(directory) { return try TSSLCaseRunner.run(directory) }
     let c = try SlayerCase.load(directory)
     let result = compute(c)
     let target = directory.appendingPathComponent(expectedDirectoryName)

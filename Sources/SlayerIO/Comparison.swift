@@ -221,6 +221,7 @@ extension CaseRunner {
   /// - Throws: ``IOError`` if the case does not load, or `expected/` or one of its files is
   ///   missing or unreadable (run `slayer run CASE` first).
   public static func check(_ directory: URL) throws -> Comparison {
+    if TSSLCase.declares(directory) { return try TSSLCaseRunner.check(directory) }
     let c = try SlayerCase.load(directory)
     let expected = try expectedDirectory(directory)
     let result = compute(c)
@@ -229,7 +230,9 @@ extension CaseRunner {
       actual[a.name] = Npy.Array(shape: a.shape, values: a.values.map(Double.init), dtype: "<f4")
     }
     if let loss = result.loss { actual["loss.json"] = Npy.Array(shape: [], values: [loss], dtype: "json") }
-    return try compare(c, expected: expected) { actual[$0].map { .success($0) } }
+    return try compare(files: expectedFiles(c), theta: c.neuronParameters.theta, expected: expected) {
+      actual[$0].map { .success($0) }
+    }
   }
 
   /// Compares a backend's outputs in `actual` (the file names of `expected/`) with the case's
@@ -238,15 +241,21 @@ extension CaseRunner {
   /// - Throws: ``IOError`` if the case does not load, `expected/` or one of its files is missing
   ///   or unreadable, or `actual` is not a directory.
   public static func compare(_ directory: URL, actual: URL) throws -> Comparison {
+    if TSSLCase.declares(directory) { return try TSSLCaseRunner.compare(directory, actual: actual) }
     let c = try SlayerCase.load(directory)
-    let expected = try expectedDirectory(directory)
+    return try compare(files: expectedFiles(c), theta: c.neuronParameters.theta, expected: expectedDirectory(directory),
+                       actualDirectory: actual)
+  }
+
+  /// Compares the files of `actual` named in `files` with those of `expected`.
+  static func compare(files: [ExpectedFile], theta: Double, expected: URL, actualDirectory actual: URL) throws -> Comparison {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: actual.path, isDirectory: &isDirectory),
           isDirectory.boolValue else {
       throw IOError(file: actual.path, message: "actual: expected a directory of a backend's "
         + "outputs (the file names of expected/), found no such directory")
     }
-    return try compare(c, expected: expected) { name in
+    return try compare(files: files, theta: theta, expected: expected) { name in
       let url = actual.appendingPathComponent(name)
       guard FileManager.default.fileExists(atPath: url.path) else { return nil }
       do { return .success(try readFile(url, name: name)) } catch let error as IOError {
@@ -257,9 +266,10 @@ extension CaseRunner {
     }
   }
 
-  static func compare(_ c: SlayerCase, expected: URL,
+  /// Compares each of `files` (with θ for the margin excuse of spikes) as `actual` returns it
+  /// with `expected/`'s.
+  static func compare(files: [ExpectedFile], theta: Double, expected: URL,
                       actual: (String) -> Result<Npy.Array, IOError>?) throws -> Comparison {
-    let files = expectedFiles(c)
     var expectedArrays: [String: Npy.Array] = [:]
     for f in files {
       let url = expected.appendingPathComponent(f.name)
@@ -283,7 +293,7 @@ extension CaseRunner {
         comparison.entries.append(Comparison.compare(
           name: f.name, kind: f.kind, expected: e, actual: a,
           potential: f.potential.flatMap { expectedArrays[$0]?.values },
-          theta: c.neuronParameters.theta))
+          theta: theta))
       }
     }
     return comparison

@@ -6,7 +6,8 @@
 //      file with fixed formatting, so the bytes depend on the definitions alone (any thread count).
 //   2. The margin rule: no case whose spikes a correct float32 backend may legitimately flip. A
 //      spike op's crossing margin min |u − θ| must be ≥ `Tolerance.marginTolerance` (1e-3, the
-//      potentials' atol); the generator tries a definition's candidate seeds in order and keeps the
+//      potentials' atol), and so must a TSSL-BP `lif` op's warm-up margin min |a − 1/(4τs)|, whose
+//      side picks the gradient's branch; the generator tries a definition's candidate seeds in order and keeps the
 //      first that passes, and refuses the case (an `IOError` naming the case, the op and the margin)
 //      when none does, unless the definition is `borderline`.
 //   3. One code path: `slayer fixtures generate` and the regression test build a case the same way
@@ -40,6 +41,9 @@ public struct CaseDefinition: Sendable {
   /// does not apply to it, and at least one margin must be below it. Not a `case.json` key (the
   /// contract fixes those); the description says so instead.
   public var borderline = false
+  /// The `neuron` object of `case.json` when it is not SRMALPHA's (a TSSL-BP case's
+  /// `{"type": "TSSLBP", …}`); `neuron` is then unused.
+  public var neuronObject: [String: JSON]? = nil
   /// Every `.npy` the case names, drawn from a seed.
   public var arrays: @Sendable (UInt64) -> FixtureArrays
 
@@ -76,7 +80,7 @@ public struct FixtureCase: Sendable {
     var root: [String: JSON] = [
       "format": .string("slayer-case"), "version": .number(1), "description": .string(description),
       "simulation": .object(["Ts": .number(simulation.Ts), "tSample": .number(simulation.tSample)]),
-      "neuron": .object([
+      "neuron": .object(definition.neuronObject ?? [
         "type": .string("SRMALPHA"), "theta": .number(neuron.theta), "tauSr": .number(neuron.tauSr),
         "tauRef": .number(neuron.tauRef), "scaleRef": .number(neuron.scaleRef), "tauRho": .number(neuron.tauRho),
         "scaleRho": .number(neuron.scaleRho), "refKernelEpsilon": .number(neuron.refKernelEpsilon),
@@ -102,7 +106,7 @@ public struct FixtureCase: Sendable {
 public enum FixtureLibrary {
   /// Every case definition, in the order they are written.
   public static var definitions: [CaseDefinition] {
-    CoreFixtures.all + LayerFixtures.all + OpFixtures.all + EdgeFixtures.all
+    CoreFixtures.all + LayerFixtures.all + OpFixtures.all + EdgeFixtures.all + TSSLFixtures.all
   }
 
   /// Writes every case (inputs and `expected/`) under `root`, replacing each case directory
@@ -130,7 +134,8 @@ public enum FixtureLibrary {
   /// Writes `definition` into the empty directory `dir` with the first candidate seed that passes
   /// the margin rule, computes its `expected/`, and returns the case and its result.
   ///
-  /// The margin rule: every spike op's min |u − θ| ≥ ``Tolerance/marginTolerance``, or, for a
+  /// The margin rule: every spike op's min |u − θ| (and a `lif` op's warm-up margin) ≥
+  /// ``Tolerance/marginTolerance``, or, for a
   /// `borderline` definition, at least one below it (a flag that no longer describes its case is
   /// an error too).
   ///
@@ -143,7 +148,7 @@ public enum FixtureLibrary {
       let fixture = definition.instance(seed: seed)
       try fixture.write(to: dir)
       let result = try CaseRunner.run(dir)
-      let narrow = result.spikeReports.filter { $0.margin < Tolerance.marginTolerance }
+      let narrow = result.spikeReports.filter { $0.narrowestMargin < Tolerance.marginTolerance }
       if definition.borderline {
         guard !narrow.isEmpty else {
           let all = result.spikeReports.map { "op \($0.op) \($0.margin)" }.joined(separator: ", ")
@@ -155,6 +160,7 @@ public enum FixtureLibrary {
       if narrow.isEmpty { return (fixture, result) }
       rejected += narrow.map { s in
         (seed.map { "seed \($0): " } ?? "") + "op \(s.op) (spike) margin min |u − θ| = \(s.margin)"
+          + (s.warmupMargin.map { ", warm-up margin min |a − 1/(4τs)| = \($0)" } ?? "")
       }
     }
     throw IOError(file: dir.path, message: "case '\(definition.name)': expected every spike op's crossing "
