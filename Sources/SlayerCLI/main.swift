@@ -22,7 +22,7 @@ let usage = """
         [--optimizer adam|nadam] [--seed 1] [--out DIR] [--resume CHECKPOINT_DIR] [--config network.yaml]
         [--threads N] [--limit N] [--every BATCHES]
         train on N-MNIST (train1K.txt / test100.txt); a checkpoint, history.json and training.svg per epoch
-    slayer train nmnist --rule tsslbp --data DIR [--epochs 20] [--batch 50] [--lr 5e-4] [--hidden 512]
+    slayer train nmnist --rule tsslbp --data DIR [--epochs 20] [--batch 8] [--lr 5e-4] [--hidden 512]
         [--backward final|paper] [--seed 1] [--out DIR] [--threads N] [--limit N] [--every BATCHES]
         TSSL-BP on N-MNIST, the paper's setting (3 ms bins, 30 steps, tauM 8, tauS 4, count loss 15/3,
         AdamW, clip 1, clamp ±4) on the MLP 2312-hidden-10; history.json, training.svg, weights/ per epoch
