@@ -27,13 +27,16 @@ public enum TSSLGradientCheck {
     /// Spikes whose ρ is clamped at 8 (Δu < 1/8).
     public var clampedRho = 0
 
+    /// No branch counted yet.
+    public init() {}
+
     public var description: String {
       "\(spikes) spikes, \(consecutivePairs) consecutive pairs, longest gap \(longestGap) steps, "
         + "\(overrideSteps) override steps (\(overrideStepsWithCarry) with a later spike), \(clampedRho) with ρ clamped at 8"
     }
 
     /// Counts the branches in one `lif` op's state.
-    mutating func add<S>(_ state: TSSLState<S>, _ neuron: TSSLNeuron<S>) {
+    public mutating func add<S>(_ state: TSSLState<S>, _ neuron: TSSLNeuron<S>) {
       let t = state.spikes.shape.t, s = state.spikes.scalars, a = state.psc.scalars, du = state.increment.scalars
       let bound = neuron.warmupBound
       for row in 0..<state.spikes.shape.rows {

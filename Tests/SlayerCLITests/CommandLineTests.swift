@@ -92,3 +92,23 @@ extension CommandLineTests {
     #expect(same.status == 0, "compare with itself: \(same.stdout)")
   }
 }
+
+extension CommandLineTests {
+  @Test("train nmnist --rule: slayer or tsslbp, anything else exits 2 naming the choices")
+  func trainRule() throws {
+    guard let r = try Self.slayer(["train", "nmnist", "--rule", "stdp", "--data", "/nonexistent"]) else { return }
+    #expect(r.status == 2 && r.stderr.contains("option --rule expects slayer or tsslbp, found 'stdp'"), "\(r.stderr)")
+    let b = try Self.slayer(["train", "nmnist", "--rule", "tsslbp", "--data", "/nonexistent", "--backward", "head"])!
+    #expect(b.status == 2 && b.stderr.contains("option --backward expects final or paper, found 'head'"), "\(b.stderr)")
+    let d = try Self.slayer(["train", "nmnist", "--rule", "tsslbp", "--data", "/nonexistent/NMNISTsmall"])!
+    #expect(d.status == 2 && d.stderr.contains("/nonexistent/NMNISTsmall/train1K.txt"), "\(d.stderr)")
+  }
+
+  @Test("gradcheck on a TSSL-BP fixture: the auxiliary model, exit 0; the paper-era rule: exit 2")
+  func tsslGradcheck() throws {
+    guard let r = try Self.slayer(["gradcheck", Self.fixtures.appendingPathComponent("tsslbp-lif-kernel").path, "--input"]) else { return }
+    #expect(r.status == 0 && r.stdout.contains("auxiliary model") && r.stdout.contains("input"), "\(r.stdout)\(r.stderr)")
+    let p = try Self.slayer(["gradcheck", Self.fixtures.appendingPathComponent("tsslbp-paper-rule").path])!
+    #expect(p.status == 2 && p.stderr.contains("neuron.rule"), "\(p.stderr)")
+  }
+}

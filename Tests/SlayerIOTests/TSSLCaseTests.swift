@@ -97,7 +97,7 @@ struct TSSLCaseTests {
   }
 
   /// Each edit of a valid TSSL-BP case.json and the words its error must contain.
-  static let malformed: [(String, (inout [String: JSONValue]) -> Void, [String])] = [
+  static let malformed: [(String, @Sendable (inout [String: JSONValue]) -> Void, [String])] = [
     ("Ts ≠ 1", { $0["simulation"] = .object(["Ts": .number(0.5), "tSample": .number(15)]) }, ["simulation.Ts", "expected 1"]),
     ("tauM < 1", { neuron(&$0, "tauM", .number(0.5)) }, ["neuron.tauM", "≥ 1", "0.5"]),
     ("theta 0", { neuron(&$0, "theta", .number(0)) }, ["neuron.theta", "> 0"]),
