@@ -78,7 +78,7 @@ struct FixtureRegressionTests {
     #expect(bytes < 20_000_000, "Fixtures/ holds \(bytes) bytes, over the 20 MB budget")
   }
 
-  @Test("the margin rule holds in every report.json: ≥ 1e-3 unless the case is borderline",
+  @Test("the margin rule holds in every report.json (spike and warm-up margins): ≥ 1e-3 unless the case is borderline",
         arguments: FixtureLibrary.definitions.map(\.name))
   func marginRule(name: String) throws {
     let definition = try #require(FixtureLibrary.definitions.first { $0.name == name })
@@ -92,6 +92,10 @@ struct FixtureRegressionTests {
     for case .object(let op) in ops {
       guard case .number(let k)? = op["op"], case .number(let m)? = op["margin"] else { continue }
       margins.append((k, m))
+      // A TSSL-BP lif op's second threshold, the warm-up bound: held to the same rule.
+      if case .number(let w)? = op["warmupMargin"], !definition.borderline {
+        #expect(w >= Tolerance.marginTolerance, "\(name): op \(Int(k)) warm-up margin \(w) < \(Tolerance.marginTolerance)")
+      }
     }
     #expect(margins.count == ops.count, "\(name): every spikeOps entry has op and margin")
     if definition.borderline {
