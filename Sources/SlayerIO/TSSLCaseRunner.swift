@@ -30,7 +30,7 @@ public struct TSSLCaseResult: Sendable {
   /// Per `lif` op: the fraction of entries that spike (the paper-era rule switches at 0.1).
   public var firingFractions: [Double]
 
-  /// Every `.npy` of `expected/`, in the order of ``TSSLCaseRunner/expectedFiles(_:)``.
+  /// Every `.npy` of `expected/`, in the order of ``TSSLCaseRunner/expectedFileNames(_:)``.
   public var arrays: [CaseArray] {
     var result: [CaseArray] = []
     for k in outputs.indices {
