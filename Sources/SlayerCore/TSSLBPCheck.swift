@@ -63,7 +63,9 @@ public enum TSSLGradientCheck {
 
   /// The result of a check: one entry per weight tensor (and the input, if asked), and coverage.
   public struct Report: Sendable {
+    /// One verdict per weight tensor (`op<k>.weights`), then the input's if asked.
     public var entries: [GradientCheck.Entry]
+    /// The branches the nominal point exercises.
     public var coverage: Coverage
     /// The largest worst-element relative error over the entries.
     public var worstRelativeError: Double { entries.map(\.worstRelativeError).max() ?? 0 }

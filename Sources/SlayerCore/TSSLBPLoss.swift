@@ -43,6 +43,7 @@ public struct TSSLKernelLoss: Hashable, Sendable, Codable {
   /// The desired pattern (and with it the number of filter passes).
   public var pattern: DesiredPattern
 
+  /// The loss for a batch with these labels.
   public init(labels: [Int], pattern: DesiredPattern) {
     self.labels = labels; self.pattern = pattern
   }
@@ -75,6 +76,7 @@ public struct TSSLCountLoss: Hashable, Sendable, Codable {
   /// Target PSC sum of every other class (3 for N-MNIST).
   public var undesired: Double
 
+  /// The loss for a batch with these labels and PSC-sum targets.
   public init(labels: [Int], desired: Double, undesired: Double) {
     self.labels = labels; self.desired = desired; self.undesired = undesired
   }
@@ -99,7 +101,9 @@ public struct TSSLCountLoss: Hashable, Sendable, Codable {
 
 /// A TSSL-BP loss on the output PSC a `(N, C, H, W, T)`.
 public enum TSSLLoss: Hashable, Sendable {
+  /// The kernel (van Rossum-style) loss, ``TSSLKernelLoss``.
   case kernel(TSSLKernelLoss)
+  /// The one-sided count loss, ``TSSLCountLoss``.
   case count(TSSLCountLoss)
 
   /// The loss value and ∂E/∂a.

@@ -22,6 +22,7 @@ public struct TSSLPool: Hashable, Sendable, Codable {
   /// The fixed tap weight, 1.1.
   public static let weight = 1.1
 
+  /// A pool of window `size` and `stride` (default `size`), both ≥ 1.
   public init(size: Int, stride: Int? = nil) {
     precondition(size > 0 && (stride ?? size) > 0, "TSSLPool: size \(size), stride \(String(describing: stride))")
     self.size = size; self.stride = stride ?? size
@@ -80,6 +81,7 @@ public struct TSSLNetwork<Scalar: SpikeScalar>: Sendable {
   /// The ops, first to last.
   public var layers: [TSSLLayer<Scalar>]
 
+  /// A network of `layers` sharing `neuron`.
   public init(neuron: TSSLNeuron<Scalar>, layers: [TSSLLayer<Scalar>]) {
     self.neuron = neuron
     self.layers = layers

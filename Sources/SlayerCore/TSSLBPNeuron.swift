@@ -54,6 +54,7 @@ public struct TSSLNeuron<Scalar: SpikeScalar>: Sendable {
   /// ε[0 … T−1], ``kernel(tauS:steps:)`` rounded once to `Scalar`.
   public let kernel: [Scalar]
 
+  /// The neuron on `steps` time steps (≥ 1) with its kernel built and rounded.
   public init(_ parameters: TSSLParameters, steps: Int, rule: TSSLRule = .final) {
     precondition(steps > 0, "TSSLNeuron: steps \(steps) must be > 0")
     self.parameters = parameters; self.steps = steps; self.rule = rule
