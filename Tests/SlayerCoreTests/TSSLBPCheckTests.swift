@@ -89,6 +89,7 @@ struct TSSLBPCheckTests {
       return zip(a.scalars, g).reduce(0) { $0 + $1.0 * $1.1 }
     }
     let entry = GradientCheck.compare(name: "I", analytic: analytic, numeric: numeric)
+    print("single neurons, T = \(steps), seed \(seed): \(entry)")
     #expect(entry.worstRelativeError <= 1e-6, "seed \(seed), T = \(steps): \(entry)")
     var coverage = TSSLGradientCheck.Coverage()
     coverage.add(state, neuron)
