@@ -134,9 +134,14 @@ public enum TSSLGradientCheck {
   /// The count loss's hinge is the one kink left: a probe that changes the set of active rows is
   /// retried with a smaller step, as ``GradientCheck/differences(_:step:uncertainty:_:)`` does.
   ///
-  /// - Parameter step: relative step h (h = step·max(1, |w|)); the auxiliary model is a polynomial
-  ///   of low degree in each weight, so the stencil's truncation error is nil and only rounding of
-  ///   E (∝ |E|·ε/h) limits it.
+  /// - Parameters:
+  ///   - network: the network at its nominal weights, with the final rule.
+  ///   - input: the input; the nominal point is the forward pass on it, in `Double`.
+  ///   - loss: the loss on the output PSC.
+  ///   - step: relative step h (h = step·max(1, |w|)); the auxiliary model is a polynomial of low
+  ///     degree in each weight, so the stencil's truncation error is nil and only rounding of E
+  ///     (∝ |E|·ε/h) limits it.
+  ///   - includeInput: check ∂E/∂input too.
   public static func run<S>(_ network: TSSLNetwork<S>, input: Tensor<S>, loss: TSSLLoss, step: Double = 1e-3,
                             includeInput: Bool = false) -> Report {
     precondition(network.neuron.rule == .final,

@@ -132,8 +132,11 @@ public struct TSSLNetwork<Scalar: SpikeScalar>: Sendable {
 
   /// Pulls ∂E/∂output back through every op.
   ///
-  /// - Parameter inputGradient: compute ∂E/∂input; when false (training), the ops before the first
-  ///   weighted op are skipped and `Gradients.input` is zero.
+  /// - Parameters:
+  ///   - trace: the forward pass.
+  ///   - outputGradient: ∂E/∂output, the output's shape.
+  ///   - inputGradient: compute ∂E/∂input; when false (training), the ops before the first
+  ///     weighted op are skipped and `Gradients.input` is zero.
   public func backward(_ trace: Trace, outputGradient: Tensor<Scalar>, inputGradient: Bool = true) -> Gradients {
     precondition(outputGradient.shape == trace.output.shape,
                  "tssl backward: gradient \(outputGradient.shape) vs output \(trace.output.shape)")
