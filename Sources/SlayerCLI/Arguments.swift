@@ -19,6 +19,9 @@ struct Arguments {
         let name = String(a.dropFirst(2))
         if valued.contains(name) {
           guard i + 1 < args.count else { throw UsageError("option --\(name) expects a value, found the end of the arguments") }
+          if let first = options[name] {
+            throw UsageError("option --\(name) expects one value, found two: '\(first)' and '\(args[i + 1])'")
+          }
           options[name] = args[i + 1]
           i += 2
           continue
@@ -38,6 +41,32 @@ struct Arguments {
   func flag(_ name: String) -> Bool { flags.contains(name) }
 
   func string(_ name: String) -> String? { options[name] }
+
+  /// A path option: nil when absent; an empty value is an error (it would mean the working directory).
+  func path(_ name: String) throws -> String? {
+    guard let text = options[name] else { return nil }
+    guard !text.isEmpty else { throw UsageError("option --\(name) expects a path, found an empty string") }
+    return text
+  }
+
+  /// A positive, finite number option, or `defaultValue`.
+  func positive(_ name: String, default defaultValue: Double) throws -> Double {
+    guard let text = options[name] else { return defaultValue }
+    guard let v = Double(text), v > 0, v.isFinite else {
+      throw UsageError("option --\(name) expects a positive number, found '\(text)'")
+    }
+    return v
+  }
+
+  /// `--max-memory GB`: the memory a case may need, in decimal gigabytes (default 4), as bytes.
+  func memoryLimit() throws -> Int {
+    let limit = 1_000_000.0
+    let gb = try positive("max-memory", default: Double(SlayerCase.defaultMemoryLimit) / 1e9)
+    guard gb <= limit else {
+      throw UsageError("option --max-memory expects at most \(Int(limit)) GB, found '\(options["max-memory"]!)'")
+    }
+    return Int(gb * 1e9)
+  }
 
   /// An integer option in `range`, or `defaultValue`.
   func int(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws -> Int {

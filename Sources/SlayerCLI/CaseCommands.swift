@@ -5,44 +5,52 @@ import SlayerIO
 /// `slayer run | check | compare`: the case format (`Docs/CaseFormat.md`).
 enum CaseCommands {
   static func run(_ args: [String]) throws -> Int32 {
-    let a = try Arguments(args, valued: ["threads"], flags: [])
-    let dir = URL(fileURLWithPath: try a.expectPositional(["CASE"])[0])
+    let a = try Arguments(args, valued: ["threads", "max-memory"], flags: [])
+    let dir = try caseDirectory(a.expectPositional(["CASE"])[0])
     Parallel.maxThreads = try a.int("threads", default: 0, in: 0...256)
-    let result = try CaseRunner.run(dir)
+    let result = try CaseRunner.run(dir, memoryLimit: a.memoryLimit())
     print("wrote \(dir.appendingPathComponent("expected").path)/ (\(result.summary))")
     return 0
   }
 
   static func check(_ args: [String]) throws -> Int32 {
-    let a = try Arguments(args, valued: ["threads"], flags: [])
-    let dir = URL(fileURLWithPath: try a.expectPositional(["CASE"])[0])
+    let a = try Arguments(args, valued: ["threads", "max-memory"], flags: [])
+    let dir = try caseDirectory(a.expectPositional(["CASE"])[0])
     Parallel.maxThreads = try a.int("threads", default: 0, in: 0...256)
-    let comparison = try CaseRunner.check(dir)
+    let comparison = try CaseRunner.check(dir, memoryLimit: a.memoryLimit())
     print(comparison.report())
     return comparison.agrees ? 0 : 1
   }
 
   static func compare(_ args: [String]) throws -> Int32 {
-    let a = try Arguments(args, valued: [], flags: [])
+    let a = try Arguments(args, valued: ["max-memory"], flags: [])
     let p = try a.expectPositional(["CASE", "ACTUAL_DIR"])
-    let comparison = try CaseRunner.compare(URL(fileURLWithPath: p[0]), actual: URL(fileURLWithPath: p[1]))
+    let comparison = try CaseRunner.compare(caseDirectory(p[0]), actual: caseDirectory(p[1], name: "ACTUAL_DIR"),
+                                            memoryLimit: a.memoryLimit())
     print(comparison.report())
     return comparison.agrees ? 0 : 1
+  }
+
+  /// A directory argument; an empty one would silently mean the working directory.
+  static func caseDirectory(_ text: String, name: String = "CASE") throws -> URL {
+    guard !text.isEmpty else { throw UsageError("argument <\(name)> expects a directory, found an empty string") }
+    return URL(fileURLWithPath: text)
   }
 }
 
 /// `slayer gradcheck CASE`: backprop against finite differences on the case's smooth twin.
 enum GradcheckCommand {
   static func run(_ args: [String]) throws -> Int32 {
-    let a = try Arguments(args, valued: ["step", "threshold", "threads"], flags: ["input"])
-    let dir = URL(fileURLWithPath: try a.expectPositional(["CASE"])[0])
+    let a = try Arguments(args, valued: ["step", "threshold", "threads", "max-memory"], flags: ["input"])
+    let dir = try CaseCommands.caseDirectory(a.expectPositional(["CASE"])[0])
     Parallel.maxThreads = try a.int("threads", default: 0, in: 0...256)
-    let step = try double(a, "step", default: 1e-3)
-    let threshold = try double(a, "threshold", default: 1e-6)
+    let step = try a.positive("step", default: 1e-3)
+    let threshold = try a.positive("threshold", default: 1e-6)
+    let memoryLimit = try a.memoryLimit()
     if TSSLCase.declares(dir) {
-      return try TSSLGradcheckCommand.run(dir, step: step, threshold: threshold, includeInput: a.flag("input"))
+      return try TSSLGradcheckCommand.run(dir, step: step, threshold: threshold, includeInput: a.flag("input"), memoryLimit: memoryLimit)
     }
-    let c = try SlayerCase.load(dir)
+    let c = try SlayerCase.load(dir, memoryLimit: memoryLimit)
     guard let loss = c.loss else {
       throw IOError(file: dir.appendingPathComponent("case.json").path,
                     message: "loss: a gradient check needs a loss; this case has none")
@@ -71,14 +79,6 @@ enum GradcheckCommand {
     }
     return "[\(e.worstIndex)]"
   }
-
-  static func double(_ a: Arguments, _ name: String, default value: Double) throws -> Double {
-    guard let text = a.string(name) else { return value }
-    guard let v = Double(text), v > 0, v.isFinite else {
-      throw UsageError("option --\(name) expects a positive number, found '\(text)'")
-    }
-    return v
-  }
 }
 
 /// `slayer fixtures generate [--out DIR]`: writes the golden-case library (default `Fixtures/`).
@@ -89,7 +89,7 @@ enum FixturesCommand {
       throw UsageError("expected 'fixtures generate', found 'fixtures \(a.positional.joined(separator: " "))'")
     }
     Parallel.maxThreads = try a.int("threads", default: 0, in: 0...256)
-    let root = URL(fileURLWithPath: a.string("out") ?? "Fixtures")
+    let root = URL(fileURLWithPath: try a.path("out") ?? "Fixtures")
     for line in try FixtureLibrary.generate(into: root) { print(line) }
     print("wrote \(FixtureLibrary.definitions.count) cases to \(root.path)/")
     return 0

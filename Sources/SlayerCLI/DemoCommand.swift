@@ -13,7 +13,8 @@ enum DemoCommand {
     let maxEpochs = try a.int("max-epochs", default: 2000, in: 1...1_000_000)
     let every = try a.int("every", default: 50, in: 1...1_000_000)
     Parallel.maxThreads = try a.int("threads", default: 0, in: 0...256)
-    let out = URL(fileURLWithPath: a.string("out") ?? "demo-output")
+    let out = URL(fileURLWithPath: try a.path("out") ?? "demo-output")
+    try OutputDirectory.checkReplaceable(out, markers: ["summary.json"], command: "demo")
 
     var experiment = SpikeTrainExperiment(configuration)
     let c = experiment.configuration

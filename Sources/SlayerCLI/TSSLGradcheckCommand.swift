@@ -5,8 +5,8 @@ import SlayerIO
 /// `slayer gradcheck CASE` for a TSSL-BP case: backprop of the final rule against central
 /// differences of the auxiliary model (`tssl-bp.md` §5.6, ``TSSLGradientCheck``), in `Double`.
 enum TSSLGradcheckCommand {
-  static func run(_ dir: URL, step: Double, threshold: Double, includeInput: Bool) throws -> Int32 {
-    let c = try TSSLCase.load(dir)
+  static func run(_ dir: URL, step: Double, threshold: Double, includeInput: Bool, memoryLimit: Int) throws -> Int32 {
+    let c = try TSSLCase.load(dir, memoryLimit: memoryLimit)
     let file = dir.appendingPathComponent(SlayerCase.fileName).path
     guard let loss = c.loss else { throw IOError(file: file, message: "loss: a gradient check needs a loss; this case has none") }
     guard c.network.neuron.rule == .final else {

@@ -118,7 +118,7 @@ enum TrainCommand {
     let a = try Arguments(args, valued: ["data", "net", "epochs", "batch", "lr", "optimizer", "seed", "out", "resume", "config",
                                          "threads", "limit", "every"], flags: [])
     _ = try a.expectPositional([])
-    guard let data = a.string("data") else { throw UsageError("train nmnist: --data DIR is required (the NMNISTsmall folder)") }
+    guard let data = try a.path("data") else { throw UsageError("train nmnist: --data DIR is required (the NMNISTsmall folder)") }
     let epochs = try a.int("epochs", default: 20, in: 1...100_000)
     Parallel.maxThreads = try a.int("threads", default: 0, in: 0...256)
     var s = Settings()
@@ -137,7 +137,7 @@ enum TrainCommand {
     guard ["adam", "nadam"].contains(s.optimizer) else { throw UsageError("option --optimizer expects adam or nadam, found '\(s.optimizer)'") }
     s.seed = UInt64(try a.int("seed", default: 1, in: 0...Int.max))
     s.limit = try a.int("limit", default: 0, in: 0...Int.max)
-    if let config = a.string("config") {
+    if let config = try a.path("config") {
       let p = try NetworkParameters.load(URL(fileURLWithPath: config))
       p.warnings.forEach { say("warning: \($0)") }
       guard p.simulation.Ts == NMNISTDataset.Ts, p.simulation.steps >= NMNISTDataset.sampleShape.t else {
@@ -155,7 +155,7 @@ enum TrainCommand {
 
     var history: [Trainer.EpochRecord] = []
     var checkpoint: Checkpoint?
-    if let resume = a.string("resume") {
+    if let resume = try a.path("resume") {
       let c = try Checkpoint.read(URL(fileURLWithPath: resume))
       let saved = try Settings(c.configuration, file: resume + "/state.json")
       for (option, keys) in Settings.keysOfOption where a.string(option) != nil {
@@ -167,7 +167,8 @@ enum TrainCommand {
       history = c.history
       checkpoint = c
     }
-    let out = URL(fileURLWithPath: a.string("out") ?? "train-nmnist-\(s.net)")
+    let out = URL(fileURLWithPath: try a.path("out") ?? "train-nmnist-\(s.net)")
+    try OutputDirectory.checkReplaceable(out, markers: ["history.json", "checkpoint"], command: "train nmnist")
     let every = try a.int("every", default: 0, in: 0...1_000_000)
 
     let clock = ContinuousClock(), loadStart = clock.now
@@ -259,7 +260,7 @@ enum TrainCommand {
     let a = try Arguments(args, valued: ["data", "epochs", "out", "seed", "threads", "every", "lr", "optimizer", "resume",
                                          "weight-scale"], flags: [])
     _ = try a.expectPositional([])
-    guard let data = a.string("data") else { throw UsageError("train oxford: --data DIR is required (the oxford folder)") }
+    guard let data = try a.path("data") else { throw UsageError("train oxford: --data DIR is required (the oxford folder)") }
     let epochs = try a.int("epochs", default: 1000, in: 1...1_000_000)
     let every = try a.int("every", default: 50, in: 1...1_000_000)
     Parallel.maxThreads = try a.int("threads", default: 0, in: 0...256)
@@ -281,7 +282,7 @@ enum TrainCommand {
     }
     configuration["seed"] = "\(try a.int("seed", default: 1, in: 0...Int.max))"
     var checkpoint: Checkpoint?
-    if let resume = a.string("resume") {
+    if let resume = try a.path("resume") {
       let c = try Checkpoint.read(URL(fileURLWithPath: resume))
       guard c.configuration["task"] == "oxford" else {
         throw UsageError("--resume \(resume): expected an oxford checkpoint, found task '\(c.configuration["task"] ?? "none")'")
@@ -300,11 +301,13 @@ enum TrainCommand {
           let optimizerName = configuration["optimizer"], weightScales.count == 2 else {
       throw UsageError("train oxford: the checkpoint's configuration lacks seed, learningRate, optimizer or weightScale: \(configuration)")
     }
-    let out = URL(fileURLWithPath: a.string("out") ?? "train-oxford")
+    let out = URL(fileURLWithPath: try a.path("out") ?? "train-oxford")
     let simulation = SimulationParameters(Ts: 1, tSample: 1900), neurons = 200
     func spikes(_ name: String) throws -> Tensor<Float> {
       // slayerPytorch shifts the polarity to 0 (`event.__init__`); the files hold polarity 1 only.
-      let events = try EventFile.read1D(URL(fileURLWithPath: data).appendingPathComponent(name)).channelsShiftedToZero()
+      let url = URL(fileURLWithPath: data).appendingPathComponent(name)
+      let events = try EventFile.read1D(url).channelsShiftedToZero()
+      try EventFile.validate1D(events, neurons: neurons, timeOrdered: false, file: url.path)  // output.bs1 is not in time order
       let x: Tensor<Float> = SpikeBinning.toSpikeTensor(events, shape: Shape(n: 1, c: 1, w: neurons, t: simulation.steps),
                                                         Ts: simulation.Ts, mode: .or)
       return x.reshaped(Shape(n: 1, c: neurons, t: simulation.steps))

@@ -48,12 +48,15 @@ public enum AtomicFile {
   /// Builds a directory's new content beside it, then swaps it in for `final`.
   ///
   /// `build` receives an empty temporary directory `.<name>.tmp-<pid>-<random>` beside `final` and
-  /// fills it. Then, if `final` exists, it is renamed away to `.<name>.old-<pid>-<random>`, the new
-  /// directory is renamed to `final`, and the old one is deleted. Each rename is atomic, but the
-  /// pair is not: for an instant between them `final` does not exist (a reader retrying then sees
-  /// the complete new directory). If `build` throws, the temporary directory is removed, `final`
-  /// is untouched, and `build`'s error is rethrown unchanged. If deleting the old directory fails
-  /// after the swap, the swap stands and the stray `.old-` directory is left behind.
+  /// fills it. Then, if `final` exists, the two are exchanged in one atomic step (Linux
+  /// `renameat2(RENAME_EXCHANGE)`), so that `final` always names a complete directory, old or new,
+  /// even if the process is killed; the old content, now under the temporary name, is deleted.
+  /// Where the exchange is unavailable (another system, a file system without it), `final` is
+  /// renamed away to `.<name>.old-<pid>-<random>` and the new directory renamed to `final`: each
+  /// rename is atomic, but for an instant between them `final` does not exist (a reader retrying
+  /// then sees the complete new directory). If `build` throws, the temporary directory is
+  /// removed, `final` is untouched, and `build`'s error is rethrown unchanged. If deleting the old
+  /// directory fails after the swap, the swap stands and the stray hidden directory is left.
   ///
   /// - Throws: `build`'s error, or ``IOError`` naming the path and the system's reason.
   public static func replaceDirectory(at final: URL, build: (URL) throws -> Void) throws {
@@ -77,6 +80,10 @@ public enum AtomicFile {
         try? fileManager.removeItem(at: temp)
         throw error
       }
+      return
+    }
+    if exchange(temp, final) {
+      try? fileManager.removeItem(at: temp)  // now the old content
       return
     }
     let old = temporarySibling(of: final, kind: "old")
@@ -109,6 +116,30 @@ public enum AtomicFile {
         "rename: expected to move \(source.lastPathComponent) into place, found error: \(reason)")
     }
   }
+}
+
+extension AtomicFile {
+  /// Exchanges the two existing paths atomically; false (nothing changed) where the system or the
+  /// file system cannot.
+  ///
+  /// Glibc declares `renameat2` only under `_GNU_SOURCE`, which the Swift module does not see, so
+  /// it is looked up by name (glibc ≥ 2.28, Linux ≥ 3.15).
+  static func exchange(_ a: URL, _ b: URL) -> Bool {
+    #if os(Linux) && canImport(Glibc)
+      guard let renameat2 = Self.renameat2 else { return false }
+      let renameExchange: UInt32 = 1 << 1  // RENAME_EXCHANGE, <linux/fs.h>
+      return renameat2(AT_FDCWD, a.path, AT_FDCWD, b.path, renameExchange) == 0
+    #else
+      return false
+    #endif
+  }
+
+  #if os(Linux) && canImport(Glibc)
+    typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+    /// `renameat2` from the C library, or nil where it has none.
+    static let renameat2: Renameat2? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2")
+      .map { unsafeBitCast($0, to: Renameat2.self) }
+  #endif
 }
 
 /// The C library's `rename`, named apart from ``AtomicFile/rename(_:to:)``.

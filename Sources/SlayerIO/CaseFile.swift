@@ -35,6 +35,9 @@ public struct SlayerCase: Sendable {
   public var opNames: [String]
   /// For each op with a learnable tensor, the shape of that tensor as the case gives it.
   public var parameterShapes: [Int: [Int]] = [:]
+  /// The estimated bytes a run of the case holds at its peak (``CaseMemory``), already checked
+  /// against the limit it was loaded with.
+  public var memoryEstimate: Int = 0
 
   /// The name of the case description inside a case directory.
   public static let fileName = "case.json"
@@ -43,18 +46,32 @@ public struct SlayerCase: Sendable {
                                     "delay", "delayShift", "pspLayer", "pspFilter", "replicateInTime"]
   /// Ops of the contract that a later oracle version will compute; rejected for now.
   public static let laterOps: [String] = []
-  /// The largest element count of the input or of any op's output: the oracle keeps every
-  /// intermediate tensor, so a small weights file must not be able to ask for terabytes.
-  public static let maxElements = 1 << 28
+  /// The default ceiling on ``memoryEstimate``: 4 GB (4·10⁹ bytes). The oracle keeps every
+  /// intermediate tensor, so a small weights file must not be able to ask for terabytes; a case
+  /// that needs more is refused before any of its tensors is built (`--max-memory GB` raises it).
+  public static let defaultMemoryLimit = 4_000_000_000
 
   /// Reads and checks the case in `directory`.
   ///
+  /// - Parameter memoryLimit: the most bytes the case may need (``memoryEstimate``).
   /// - Throws: ``IOError`` naming the file, the field path, what was expected and what came, for
   ///   malformed JSON, a wrong `format`/`version`, a missing or mistyped field, an unknown key, an
-  ///   unknown or not-yet-supported op, an unreadable, non-`<f4` or non-finite `.npy`, or shapes
-  ///   that do not chain.
-  public static func load(_ directory: URL) throws -> SlayerCase {
-    try CaseReader(directory: directory).read()
+  ///   unknown or not-yet-supported op, an unreadable, non-`<f4` or non-finite `.npy`, shapes
+  ///   that do not chain, or a case that would need more than `memoryLimit` bytes.
+  public static func load(_ directory: URL, memoryLimit: Int = defaultMemoryLimit) throws -> SlayerCase {
+    try CaseReader(directory: directory, files: nil, memoryLimit: memoryLimit).read()
+  }
+
+  /// Checks a case held in memory: `caseJSON` is the text of `case.json`, and `arrays` maps each
+  /// relative path the case names to the bytes of that `.npy` file. `directory` only names the
+  /// files in errors. The fuzzer and the tests call this; every check of ``load(_:memoryLimit:)``
+  /// applies.
+  ///
+  /// - Throws: ``IOError`` as ``load(_:memoryLimit:)``; a name missing from `arrays` is reported
+  ///   as a missing file.
+  public static func decode(caseJSON: Data, arrays: [String: Data], directory: URL,
+                            memoryLimit: Int = defaultMemoryLimit) throws -> SlayerCase {
+    try CaseReader(directory: directory, files: (caseJSON, arrays), memoryLimit: memoryLimit).read()
   }
 }
 
@@ -62,23 +79,32 @@ public struct SlayerCase: Sendable {
 struct CaseReader {
   let directory: URL
   let jsonPath: String
+  /// `case.json` and the arrays in memory, or nil to read them from `directory`.
+  let files: (json: Data, arrays: [String: Data])?
+  let memoryLimit: Int
 
-  init(directory: URL) {
+  init(directory: URL, files: (json: Data, arrays: [String: Data])?, memoryLimit: Int) {
     self.directory = directory
+    self.files = files
+    self.memoryLimit = memoryLimit
     jsonPath = directory.appendingPathComponent(SlayerCase.fileName).path
   }
 
   func read() throws -> SlayerCase {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
-          isDirectory.boolValue else {
-      throw IOError(file: directory.path, message: "case: expected a case directory holding "
-        + "case.json, found no such directory")
-    }
     let data: Data
-    do { data = try Data(contentsOf: URL(fileURLWithPath: jsonPath)) } catch {
-      throw IOError(file: jsonPath, message: "open: expected a readable case.json, found error: "
-        + error.localizedDescription)
+    if let files {
+      data = files.json
+    } else {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory),
+            isDirectory.boolValue else {
+        throw IOError(file: directory.path, message: "case: expected a case directory holding "
+          + "case.json, found no such directory")
+      }
+      do { data = try Data(contentsOf: URL(fileURLWithPath: jsonPath)) } catch {
+        throw IOError(file: jsonPath, message: "open: expected a readable case.json, found error: "
+          + error.localizedDescription)
+      }
     }
     let root = try JSONValue.decode(data, file: jsonPath)
     let top = try object(root, "", allowed: ["format", "version", "description", "simulation",
@@ -110,15 +136,21 @@ struct CaseReader {
         + "T = \(d[4]) in shape \(Npy.tupleText(d))")
     }
     try checkSize(d, "input")
-    let input = Self.tensor(inputArray)
 
-    let (layers, opNames, outputShape, parameterShapes) = try readOps(top["ops"], inputShape: d, steps: simulation.steps, Ts: simulation.Ts)
-    let loss = try top["loss"].map { try readLoss($0, output: outputShape, simulation) }
+    let ops = try readOps(top["ops"], inputShape: d, steps: simulation.steps, Ts: simulation.Ts)
+    let loss = try top["loss"].map { try readLoss($0, output: ops.output, simulation) }
+    // Every shape is known now and nothing big is built yet: the input tensor, the kernels and
+    // every intermediate tensor come after this check.
+    let memory = CaseMemory(input: d, outputs: ops.shapes, names: ops.names,
+                            parameters: ops.parameterShapes, hasLoss: loss != nil, steps: simulation.steps)
+    try memory.check(limit: memoryLimit, file: jsonPath)
+    let input = Self.tensor(inputArray)
     let neuron = Neuron<Float>(parameters, simulation)
     return SlayerCase(directory: directory, description: description,
                       neuronParameters: parameters, simulation: simulation,
-                      network: Network(neuron: neuron, layers: layers), input: input, loss: loss,
-                      opNames: opNames, parameterShapes: parameterShapes)
+                      network: Network(neuron: neuron, layers: ops.layers), input: input, loss: loss,
+                      opNames: ops.names, parameterShapes: ops.parameterShapes,
+                      memoryEstimate: memory.bytes)
   }
 
   // MARK: Sections
@@ -166,14 +198,16 @@ struct CaseReader {
   /// The ops, checking that shapes chain: psp and spike keep the shape, dense maps
   /// `(N, C, H, W, T)` to `(N, out, 1, 1, T)`.
   func readOps(_ value: JSONValue?, inputShape: [Int], steps: Int, Ts: Double) throws
-    -> (layers: [Layer<Float>], names: [String], output: [Int], parameterShapes: [Int: [Int]])
+    -> (layers: [Layer<Float>], names: [String], output: [Int], parameterShapes: [Int: [Int]],
+        shapes: [[Int]])
   {
     guard case .array(let list)? = value, !list.isEmpty else {
       throw fail("ops", "expected a non-empty list of ops, found " + Self.describe(value))
     }
     var layers: [Layer<Float>] = [], names: [String] = [], shape = inputShape
-    var parameterShapes: [Int: [Int]] = [:]
+    var parameterShapes: [Int: [Int]] = [:], shapes: [[Int]] = []
     for (k, entry) in list.enumerated() {
+      defer { shapes.append(shape) }
       let field = "ops[\(k)]"
       let op = try object(entry, field, allowed: nil)
       let name = try string(op, "op", in: field)
@@ -213,7 +247,7 @@ struct CaseReader {
       }
       names.append(name)
     }
-    return (layers, names, shape, parameterShapes)
+    return (layers, names, shape, parameterShapes, shapes)
   }
 
   func readLoss(_ value: JSONValue, output: [Int], _ simulation: SimulationParameters) throws
@@ -317,6 +351,9 @@ struct CaseReader {
   }
 
   /// The `.npy` named by `dict[key]`, relative to the case directory: `<f4`, every value finite.
+  ///
+  /// The header is checked (dtype, and the element count against the memory limit) before the
+  /// elements are decoded, so a file cannot make the reader allocate more than the limit.
   func array(_ dict: [String: JSONValue], _ key: String, in parent: String) throws -> (Npy.Array, URL) {
     let field = Self.join(parent, key)
     let name = try string(dict, key, in: parent)
@@ -325,19 +362,38 @@ struct CaseReader {
         + Self.describe(name))
     }
     let url = directory.appendingPathComponent(name)
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory),
-          !isDirectory.boolValue else {
-      throw fail(field, "expected the .npy file \(Self.describe(name)) in the case directory, "
-        + "found no such file")
+    let missing = fail(field, "expected the .npy file \(Self.describe(name)) in the case directory, "
+      + "found no such file")
+    let data: Data
+    if let files {
+      guard let bytes = files.arrays[name] else { throw missing }
+      data = bytes
+    } else {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory),
+            !isDirectory.boolValue else { throw missing }
+      do { data = try Data(contentsOf: url) } catch {
+        throw IOError(file: url.path, message: "\(field): open: expected a readable .npy file, found "
+          + "error: \(error.localizedDescription)")
+      }
     }
     let array: Npy.Array
-    do { array = try Npy.read(url) } catch let error as IOError {
+    do {
+      let header = try Npy.decodeHeader(data, file: url.path)
+      guard header.descr == "<f4" else {
+        throw IOError(file: url.path, message: "expected dtype '<f4' (float32, the case format's only "
+          + "dtype), found '\(header.descr)'")
+      }
+      // Decoding holds the elements as Double (8 bytes) and the case as Float (4 bytes).
+      let bytes = Double(header.count) * 12
+      guard bytes <= Double(memoryLimit) else {
+        throw IOError(file: url.path, message: "memory: expected an array of at most "
+          + "\(CaseMemory.text(Double(memoryLimit))) once decoded (the memory limit; raise it with "
+          + "--max-memory GB), found shape \(Npy.tupleText(header.shape)), \(CaseMemory.text(bytes))")
+      }
+      array = try Npy.decode(data, file: url.path)
+    } catch let error as IOError {
       throw IOError(file: error.file, message: "\(field): \(error.message)")
-    }
-    guard array.dtype == "<f4" else {
-      throw IOError(file: url.path, message: "\(field): expected dtype '<f4' (float32, the case "
-        + "format's only dtype), found '\(array.dtype)'")
     }
     if let bad = array.values.firstIndex(where: { !$0.isFinite }) {
       throw IOError(file: url.path, message: "\(field): expected finite values, found "
@@ -346,14 +402,16 @@ struct CaseReader {
     return (array, url)
   }
 
+  /// Refuses a tensor whose element count overflows (the memory limit, ``CaseMemory``, then
+  /// judges the sizes; this only keeps the shape arithmetic of later ops within `Int`).
   func checkSize(_ shape: [Int], _ field: String) throws {
     var count = 1
     for extent in shape {
       let (product, overflow) = count.multipliedReportingOverflow(by: extent)
       count = overflow ? Int.max : product
     }
-    guard count <= SlayerCase.maxElements else {
-      throw fail(field, "expected a tensor of at most \(SlayerCase.maxElements) elements, found "
+    guard count <= CaseMemory.maxElements else {
+      throw fail(field, "expected a tensor of at most \(CaseMemory.maxElements) elements, found "
         + "shape \(Npy.tupleText(shape)) (the oracle keeps every intermediate tensor in memory)")
     }
   }

@@ -114,7 +114,13 @@ extension CaseReader {
           + (name == "pspLayer" ? "(L,)" : "(F, L)") + ", found \(Npy.tupleText(f.shape))")
       }
       let count = name == "pspLayer" ? 1 : f.shape[0]
-      return (.pspFilter(PSPFilter(count: count, filters: f.values.map { Float($0) })), [s[0], s[1] * count, s[2], s[3], s[4]], f.shape)
+      // Checked: C·F of a wide input and a long filter list could overflow Int.
+      let (channels, overflow) = s[1].multipliedReportingOverflow(by: count)
+      guard !overflow else {
+        throw IOError(file: url.path, message: "\(field).\(key): expected C·F = \(s[1])·\(count) output channels "
+          + "to fit in 64 bits, found it overflows")
+      }
+      return (.pspFilter(PSPFilter(count: count, filters: f.values.map { Float($0) })), [s[0], channels, s[2], s[3], s[4]], f.shape)
     case "replicateInTime":
       _ = try object(.object(op), field, allowed: ["op"])
       guard s[4] == 1 else {

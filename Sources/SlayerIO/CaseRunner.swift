@@ -157,11 +157,12 @@ public enum CaseRunner {
   /// Writes `op<k>.npy`, `op<k>.u.npy` for spike ops, and `report.json`; with a loss also
   /// `loss.json`, `grad.input.npy` and `grad.op<k>.weights.npy` for dense ops.
   ///
-  /// - Throws: ``IOError`` from ``SlayerCase/load(_:)`` or from writing.
+  /// - Parameter memoryLimit: the most bytes the case may need (``SlayerCase/memoryEstimate``).
+  /// - Throws: ``IOError`` from ``SlayerCase/load(_:memoryLimit:)`` or from writing.
   @discardableResult
-  public static func run(_ directory: URL) throws -> CaseResult {
-    if TSSLCase.declares(directory) { return try TSSLCaseRunner.run(directory) }
-    let c = try SlayerCase.load(directory)
+  public static func run(_ directory: URL, memoryLimit: Int = SlayerCase.defaultMemoryLimit) throws -> CaseResult {
+    if TSSLCase.declares(directory) { return try TSSLCaseRunner.run(directory, memoryLimit: memoryLimit) }
+    let c = try SlayerCase.load(directory, memoryLimit: memoryLimit)
     let result = compute(c)
     let target = directory.appendingPathComponent(expectedDirectoryName)
     try AtomicFile.replaceDirectory(at: target) { temp in

@@ -216,13 +216,14 @@ public struct Comparison: Sendable {
 }
 
 extension CaseRunner {
-  /// Recomputes the case in `directory` and compares it with its `expected/`.
+  /// Recomputes the case in `directory` and compares it with its `expected/`; `memoryLimit` as
+  /// for ``run(_:memoryLimit:)``.
   ///
   /// - Throws: ``IOError`` if the case does not load, or `expected/` or one of its files is
   ///   missing or unreadable (run `slayer run CASE` first).
-  public static func check(_ directory: URL) throws -> Comparison {
-    if TSSLCase.declares(directory) { return try TSSLCaseRunner.check(directory) }
-    let c = try SlayerCase.load(directory)
+  public static func check(_ directory: URL, memoryLimit: Int = SlayerCase.defaultMemoryLimit) throws -> Comparison {
+    if TSSLCase.declares(directory) { return try TSSLCaseRunner.check(directory, memoryLimit: memoryLimit) }
+    let c = try SlayerCase.load(directory, memoryLimit: memoryLimit)
     let expected = try expectedDirectory(directory)
     let result = compute(c)
     var actual: [String: Npy.Array] = [:]
@@ -237,12 +238,14 @@ extension CaseRunner {
 
   /// Compares a backend's outputs in `actual` (the file names of `expected/`) with the case's
   /// `expected/`. A missing file is listed in ``Comparison/missing``; an unreadable one fails.
+  /// `memoryLimit` as for ``run(_:memoryLimit:)``.
   ///
   /// - Throws: ``IOError`` if the case does not load, `expected/` or one of its files is missing
   ///   or unreadable, or `actual` is not a directory.
-  public static func compare(_ directory: URL, actual: URL) throws -> Comparison {
-    if TSSLCase.declares(directory) { return try TSSLCaseRunner.compare(directory, actual: actual) }
-    let c = try SlayerCase.load(directory)
+  public static func compare(_ directory: URL, actual: URL,
+                             memoryLimit: Int = SlayerCase.defaultMemoryLimit) throws -> Comparison {
+    if TSSLCase.declares(directory) { return try TSSLCaseRunner.compare(directory, actual: actual, memoryLimit: memoryLimit) }
+    let c = try SlayerCase.load(directory, memoryLimit: memoryLimit)
     return try compare(files: expectedFiles(c), theta: c.neuronParameters.theta, expected: expectedDirectory(directory),
                        actualDirectory: actual)
   }

@@ -55,8 +55,9 @@ public struct NMNISTDataset: Sendable {
   /// Reads `directory/list` (for example `train1K.txt`) and the first `limit` samples it names
   /// (all when nil), `directory/<sample>.bs2` each.
   ///
-  /// - Throws: ``IOError`` for an unreadable or malformed list (file, line number, what came) or
-  ///   an unreadable sample file (its path).
+  /// - Throws: ``IOError`` for an unreadable or malformed list (file, line number, what came), an
+  ///   unreadable sample file (its path), or a sample with an event off the 34 × 34 sensor or out of
+  ///   time order (``EventFile/validate2D(_:width:height:channels:timeOrdered:file:)``).
   public static func load(directory: URL, list: String, limit: Int? = nil) throws -> NMNISTDataset {
     let listURL = directory.appendingPathComponent(list)
     let text: String
@@ -66,7 +67,12 @@ public struct NMNISTDataset: Sendable {
     var entries = try parseList(text, file: listURL.path)
     if let limit { entries = Array(entries.prefix(max(0, limit))) }
     let offsets = try entries.map { entry in
-      let events = try EventFile.read2D(directory.appendingPathComponent("\(entry.sample).bs2"))
+      let url = directory.appendingPathComponent("\(entry.sample).bs2")
+      let events = try EventFile.read2D(url)
+      // A pixel off the 34 × 34 sensor or a time running backwards means a corrupt file, which
+      // binning would silently drop; refused instead.
+      try EventFile.validate2D(events, width: sampleShape.w, height: sampleShape.h, channels: sampleShape.c,
+                               timeOrdered: true, file: url.path)
       return bin(events)
     }
     return NMNISTDataset(entries: entries, spikeOffsets: offsets)

@@ -82,7 +82,33 @@ public enum Npy {
   ///   or unsupported dtype, `fortran_order: True`, shape entries that are negative, not integers
   ///   or whose product overflows, and a data length that does not match the shape.
   public static func decode(_ data: Data, file: String) throws -> Npy.Array {
-    let bytes = [UInt8](data)
+    let header = try decodeHeader(data, file: file)
+    let values = data.withUnsafeBytes { raw in
+      decodeElements(raw, from: header.dataOffset, count: header.count, descr: header.descr)
+    }
+    return Npy.Array(shape: header.shape, values: values, dtype: header.descr)
+  }
+
+  /// What a `.npy` file's header says, checked against the file's length: its shape and dtype,
+  /// the element count and where the elements start.
+  public struct HeaderInfo: Equatable, Sendable {
+    /// The extents, outermost first.
+    public var shape: [Int]
+    /// The dtype, for example `<f4`.
+    public var descr: String
+    /// The element count, the product of ``shape``.
+    public var count: Int
+    /// The byte offset of the first element.
+    public var dataOffset: Int
+  }
+
+  /// Checks everything of ``decode(_:file:)`` except the element values, without allocating
+  /// anything in proportion to the shape: a reader can judge the size before decoding.
+  ///
+  /// - Throws: ``IOError`` as ``decode(_:file:)``.
+  public static func decodeHeader(_ data: Data, file: String) throws -> HeaderInfo {
+    let bytes = data.count <= 1 << 16 ? [UInt8](data) : [UInt8](data.prefix(1 << 16))
+    let total = data.count
     func failure(_ message: String) -> IOError { IOError(file: file, message: message) }
 
     // Magic and version.
@@ -108,30 +134,31 @@ public enum Npy {
         + "\(major).0, found \(bytes.count - 8) (file ends at byte offset \(bytes.count))")
     }
     let headerLength = littleEndian(bytes, at: 8, size: lengthSize)
-    let available = bytes.count - headerStart
+    let available = total - headerStart
     guard UInt64(available) >= headerLength else {
       throw failure("header: expected \(headerLength) header bytes from byte offset \(headerStart) "
         + "(length field at byte offset 8), found \(available) (file ends at byte offset "
-        + "\(bytes.count))")
+        + "\(total))")
     }
     let dataStart = headerStart + Int(headerLength)
+    // A header beyond the first 64 KiB is read now (numpy's own limit is 10 000 bytes).
+    let headerBytes = dataStart <= bytes.count ? bytes : [UInt8](data.prefix(dataStart))
     let header = try parseHeader(
-      bytes[headerStart..<dataStart], utf8: major == 3, file: file)
+      headerBytes[headerStart..<dataStart], utf8: major == 3, file: file)
 
     // Data.
     let (count, byteCount) = try checkedSizes(header.shape, itemSize: header.itemSize,
                                               descr: header.descr, file: file)
-    let found = bytes.count - dataStart
+    let found = total - dataStart
     guard found == byteCount else {
       let shapeText = tupleText(header.shape)
       let detail = found < byteCount
-        ? "file truncated at byte offset \(bytes.count)"
+        ? "file truncated at byte offset \(total)"
         : "\(found - byteCount) trailing bytes from byte offset \(dataStart + byteCount)"
       throw failure("data: expected \(byteCount) bytes for shape \(shapeText) of \(header.descr), "
         + "found \(found) (\(detail))")
     }
-    let values = decodeElements(bytes, from: dataStart, count: count, descr: header.descr)
-    return Npy.Array(shape: header.shape, values: values, dtype: header.descr)
+    return HeaderInfo(shape: header.shape, descr: header.descr, count: count, dataOffset: dataStart)
   }
 
   /// The element count and byte count of `shape`, or an error if either overflows `Int`.
@@ -156,15 +183,16 @@ public enum Npy {
   }
 
   /// The `count` elements from `offset` on, converted to `Double`; the caller checked the bounds.
-  static func decodeElements(_ bytes: [UInt8], from offset: Int, count: Int, descr: String)
-    -> [Double]
+  static func decodeElements(_ bytes: UnsafeRawBufferPointer, from offset: Int, count: Int,
+                             descr: String) -> [Double]
   {
     let size = supportedDescrs.first { $0.descr == descr }?.size ?? 1
     var values = [Double]()
     values.reserveCapacity(count)
     var at = offset
     for _ in 0..<count {
-      let raw = littleEndian(bytes, at: at, size: size)
+      var raw: UInt64 = 0
+      for k in stride(from: size - 1, through: 0, by: -1) { raw = raw << 8 | UInt64(bytes[at + k]) }
       at += size
       switch descr {
       case "<f4": values.append(Double(Float(bitPattern: UInt32(truncatingIfNeeded: raw))))

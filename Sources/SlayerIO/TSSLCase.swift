@@ -31,8 +31,13 @@ public struct TSSLCase: Sendable {
 
   /// Reads and checks the TSSL-BP case in `directory`.
   ///
+  /// - Parameters:
+  ///   - directory: the case directory.
+  ///   - memoryLimit: the most bytes the case may need, as for ``SlayerCase/load(_:memoryLimit:)``.
   /// - Throws: ``IOError`` naming the file, the field, what was expected and what came.
-  public static func load(_ directory: URL) throws -> TSSLCase { try CaseReader(directory: directory).readTSSL() }
+  public static func load(_ directory: URL, memoryLimit: Int = SlayerCase.defaultMemoryLimit) throws -> TSSLCase {
+    try CaseReader(directory: directory, files: nil, memoryLimit: memoryLimit).readTSSL()
+  }
 
   /// Whether `directory/case.json` declares `"neuron": {"type": "TSSLBP", …}`; false for anything
   /// unreadable, so that the SRMALPHA reader reports the problem.
@@ -62,7 +67,6 @@ extension CaseReader {
     }
     let steps = simulation.steps
     let (parameters, rule) = try readTSSLNeuron(top["neuron"])
-    let neuron = TSSLNeuron<Float>(parameters, steps: steps, rule: rule)
 
     let (inputArray, inputURL) = try array(top, "input", in: "")
     let d = inputArray.shape
@@ -78,7 +82,9 @@ extension CaseReader {
       throw fail("ops", "expected a non-empty list of ops, found " + Self.describe(top["ops"]))
     }
     var layers: [TSSLLayer<Float>] = [], names: [String] = [], shapes: [Int: [Int]] = [:], shape = d
+    var outputs: [[Int]] = []
     for (k, entry) in list.enumerated() {
+      defer { outputs.append(shape) }
       let field = "ops[\(k)]"
       let op = try object(entry, field, allowed: nil)
       let name = try string(op, "op", in: field)
@@ -129,6 +135,11 @@ extension CaseReader {
       names.append(name)
     }
     let loss = try top["loss"].map { try readTSSLLoss($0, output: shape, steps: steps) }
+    // As for SRMALPHA cases: every shape known, nothing big built yet (the neuron's kernel is T
+    // samples long, T up to 2³¹); a `lif` op keeps its potential as a spike op does.
+    try CaseMemory(input: d, outputs: outputs, names: names.map { $0 == "lif" ? "spike" : $0 }, parameters: shapes,
+                   hasLoss: loss != nil, steps: steps).check(limit: memoryLimit, file: jsonPath)
+    let neuron = TSSLNeuron<Float>(parameters, steps: steps, rule: rule)
     return TSSLCase(directory: directory, description: description, network: TSSLNetwork(neuron: neuron, layers: layers),
                     input: Self.tensor(inputArray), loss: loss, opNames: names, parameterShapes: shapes)
   }

@@ -101,10 +101,11 @@ public enum TSSLCaseRunner {
     return result
   }
 
-  /// Loads, computes and replaces `directory/expected/` atomically.
+  /// Loads, computes and replaces `directory/expected/` atomically; `memoryLimit` as for
+  /// ``TSSLCase/load(_:memoryLimit:)``.
   @discardableResult
-  public static func run(_ directory: URL) throws -> CaseResult {
-    let c = try TSSLCase.load(directory)
+  public static func run(_ directory: URL, memoryLimit: Int = SlayerCase.defaultMemoryLimit) throws -> CaseResult {
+    let c = try TSSLCase.load(directory, memoryLimit: memoryLimit)
     let result = compute(c)
     try AtomicFile.replaceDirectory(at: directory.appendingPathComponent(CaseRunner.expectedDirectoryName)) { temp in
       for a in result.arrays { try Npy.write(temp.appendingPathComponent(a.name), shape: a.shape, float32: a.values) }
@@ -139,9 +140,9 @@ public enum TSSLCaseRunner {
     ]).text()
   }
 
-  /// Recomputes the case and compares it with its `expected/`.
-  public static func check(_ directory: URL) throws -> Comparison {
-    let c = try TSSLCase.load(directory)
+  /// Recomputes the case and compares it with its `expected/`; `memoryLimit` as for ``run(_:memoryLimit:)``.
+  public static func check(_ directory: URL, memoryLimit: Int = SlayerCase.defaultMemoryLimit) throws -> Comparison {
+    let c = try TSSLCase.load(directory, memoryLimit: memoryLimit)
     let expected = try CaseRunner.expectedDirectory(directory)
     let result = compute(c)
     var actual: [String: Npy.Array] = [:]
@@ -152,9 +153,10 @@ public enum TSSLCaseRunner {
     }
   }
 
-  /// Compares a backend's outputs in `actual` with the case's `expected/`.
-  public static func compare(_ directory: URL, actual: URL) throws -> Comparison {
-    let c = try TSSLCase.load(directory)
+  /// Compares a backend's outputs in `actual` with the case's `expected/`; `memoryLimit` as for
+  /// ``run(_:memoryLimit:)``.
+  public static func compare(_ directory: URL, actual: URL, memoryLimit: Int = SlayerCase.defaultMemoryLimit) throws -> Comparison {
+    let c = try TSSLCase.load(directory, memoryLimit: memoryLimit)
     let expected = try CaseRunner.expectedDirectory(directory)
     return try CaseRunner.compare(files: expectedFiles(c), theta: c.network.neuron.parameters.theta, expected: expected,
                                   actualDirectory: actual)
