@@ -16,9 +16,12 @@ let package = Package(
     .target(name: "SlayerIO", dependencies: ["SlayerCore"]),
     // The `slayer` command.
     .executableTarget(name: "SlayerCLI", dependencies: ["SlayerCore", "SlayerIO"]),
+    // Fuzz targets over the parsers: run by libFuzzer (`.ci/fuzz`), replayed on the crash corpus by the tests.
+    .target(name: "SlayerFuzzing", dependencies: ["SlayerCore", "SlayerIO"]),
     .testTarget(name: "SlayerCoreTests", dependencies: ["SlayerCore"]),
     .testTarget(name: "SlayerIOTests", dependencies: ["SlayerCore", "SlayerIO"]),
-    .testTarget(name: "SlayerCLITests", dependencies: ["SlayerCLI"]),
+    .testTarget(name: "SlayerCLITests", dependencies: ["SlayerCLI", "SlayerCore", "SlayerIO"]),
+    .testTarget(name: "SlayerFuzzingTests", dependencies: ["SlayerFuzzing", "SlayerIO"], exclude: ["Corpus"]),
     // Docs/: every worked number recomputed, every cheap picture redrawn.
     .testTarget(name: "DocsTests", dependencies: ["SlayerCore", "SlayerIO", "SlayerCLI"]),
   ]

@@ -1,0 +1,71 @@
+// Whole training epochs are bit-identical for any thread count and on every repetition (issue 8,
+// `DEVELOPERS.md`: parallelism splits outputs, never a sum). DeterminismTests.swift checks each op
+// once; this checks what a user sees after training: every weight, every optimizer moment and the
+// epoch's loss sum, after two epochs of minibatches with a short last batch, the shuffle, the
+// optimizer steps and the delay clamp.
+import SlayerCore
+import Testing
+
+@Suite("Training determinism", .serialized)
+struct TrainingDeterminismTests {
+  /// conv 2→4 (3×3, padding 1), pool 2, learnable per-channel delays, dense 36 → 3, each followed by
+  /// psp and spike, on (1, 2, 6, 6, 30) inputs: every parallel kernel of training is on the path.
+  static func trainer(seed: UInt64) -> Trainer {
+    let neuron = Neuron<Float>(NeuronParameters(theta: 5, tauSr: 2, tauRef: 1, scaleRef: 2, tauRho: 1, scaleRho: 1),
+                               SimulationParameters(Ts: 1, tSample: 30))
+    let w = { (count: Int, seed: UInt64) in TestData.uniform(count, -0.5, 2.5, seed: seed).map { Float($0) } }
+    let network = Network(neuron: neuron, layers: [
+      .conv(Conv2D(outChannels: 4, inChannels: 2, kernelHeight: 3, kernelWidth: 3, padding: 1, weights: w(72, seed))),
+      .psp, .spike,
+      .pool(Pool(size: 2)), .psp, .spike,
+      .delay(Delay(delays: [0.5, 1.5, 2.5, 0], perChannel: true)),
+      .dense(Dense(outputs: 3, inputs: 36, weights: w(108, seed + 1))), .psp, .spike,
+    ])
+    return Trainer(network: network, optimizer: Optimizer(.adam, learningRate: 0.05, amsgrad: true), seed: seed)
+  }
+
+  /// Seven samples of three classes: seeded Poisson spikes on (1, 2, 6, 6, 30).
+  static let samples: [(input: Tensor<Float>, label: Int)] = (0..<7).map { i in
+    (RandomSpikes.poisson(Shape(n: 1, c: 2, h: 6, w: 6, t: 30), rateHz: 120, Ts: 1, seed: 400 + UInt64(i)), i % 3)
+  }
+
+  static func loss(_ labels: [Int]) -> Loss<Float> {
+    .numSpikes(NumSpikesLoss(labels: labels, start: 0, stop: 30, trueCount: 6, falseCount: 1))
+  }
+
+  /// Two epochs in batches of 3 (3, 3, 1), then every bit a user could see.
+  static func train(threads: Int) -> [UInt64] {
+    let saved = Parallel.maxThreads
+    defer { Parallel.maxThreads = saved }
+    Parallel.maxThreads = threads
+    var trainer = trainer(seed: 11)
+    var bits: [UInt64] = []
+    for _ in 0..<2 {
+      let stats = trainer.trainEpoch(count: samples.count, batchSize: 3, sample: { samples[$0] }, loss: loss)
+      bits += [UInt64(stats.samples), UInt64(stats.correct), stats.lossSum.bitPattern]
+    }
+    for k in trainer.network.weightedLayers { bits += trainer.network.weights(of: k)!.map { UInt64($0.bitPattern) } }
+    let o = trainer.optimizer
+    bits += [UInt64(o.step), UInt64(trainer.epoch)]
+    for moments in [o.m, o.v, o.vMax] { bits += moments.flatMap { $0.map(\.bitPattern) } }
+    return bits
+  }
+
+  @Test("two epochs: 1, 2, 7 and 16 threads and a repeated run give the same bits, and training moved the weights")
+  func epochsAcrossThreadCounts() {
+    let runs = [1, 2, 7, 16, 2].map { Self.train(threads: $0) }
+    for (i, threads) in [2, 7, 16].enumerated() {
+      let differ = zip(runs[0], runs[i + 1]).enumerated().first { $0.element.0 != $0.element.1 }
+      #expect(runs[i + 1] == runs[0], "\(threads) threads differ from 1 thread first at bit word \(differ?.offset ?? -1)")
+    }
+    #expect(runs[4] == runs[1], "a second run on 2 threads differs from the first")
+
+    // The comparison means something only if the network spiked and learned.
+    let initial = Self.trainer(seed: 11).network
+    let trained = Self.train(threads: 1)
+    let stepWords = 6  // samples, correct, lossSum per epoch
+    let initialWeights = initial.weightedLayers.flatMap { initial.weights(of: $0)!.map { UInt64($0.bitPattern) } }
+    #expect(Array(trained[stepWords..<(stepWords + initialWeights.count)]) != initialWeights, "no weight changed")
+    #expect(trained[2] != 0 && trained[2] != trained[5], "the loss sums \(trained[2]), \(trained[5]) show no learning")
+  }
+}
