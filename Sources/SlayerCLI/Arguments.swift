@@ -28,7 +28,7 @@ struct Arguments {
         }
         guard allowedFlags.contains(name) else {
           let known = (valued.sorted() + allowedFlags.sorted()).map { "--\($0)" }.joined(separator: ", ")
-          throw UsageError("unknown option \(a); this command takes \(known.isEmpty ? "no options" : known)")
+          throw UsageError("unknown option \(a): expected \(known.isEmpty ? "no options" : "one of " + known), found \(a)")
         }
         flags.insert(name)
       } else {
@@ -65,7 +65,7 @@ struct Arguments {
     guard gb <= limit else {
       throw UsageError("option --max-memory expects at most \(Int(limit)) GB, found '\(options["max-memory"]!)'")
     }
-    return Int(gb * 1e9)
+    return Int((gb * 1e9).rounded())
   }
 
   /// An integer option in `range`, or `defaultValue`.

@@ -262,8 +262,8 @@ extension EventFile {
     let remainder = bytes.count % size
     guard remainder == 0 else {
       let offset = bytes.count - remainder
-      throw IOError(file: file, message: "truncated record at byte offset \(offset): \(remainder) of "
-        + "\(size) bytes (a .\(layout.ext) record is \(size) bytes; file length \(bytes.count))")
+      throw IOError(file: file, message: "truncated record at byte offset \(offset): expected \(size) bytes "
+        + "(one .\(layout.ext) record), found \(remainder) of \(size) bytes (file length \(bytes.count))")
     }
     let records = bytes.count / size
     var columns = [[Int]](repeating: [], count: layout.fields.count)

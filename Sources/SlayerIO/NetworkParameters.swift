@@ -76,9 +76,12 @@ public struct NetworkParameters: Sendable {
     do { data = try Data(contentsOf: url) } catch {
       throw IOError(file: url.path, message: "cannot read the file: \(error.localizedDescription)")
     }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw IOError(file: url.path, message: "expected UTF-8 text, found bytes that are not UTF-8")
+    let bytes = [UInt8](data)
+    if let offset = invalidUTF8Offset(bytes) {
+      throw IOError(file: url.path, message: "byte offset \(offset): expected UTF-8 text, found byte "
+        + String(format: "%02X", bytes[offset]) + ", which does not begin or continue a UTF-8 character there")
     }
+    let text = String(decoding: bytes, as: UTF8.self)
     return try parse(text, file: url.path)
   }
 
@@ -92,8 +95,8 @@ public struct NetworkParameters: Sendable {
     var r = Reader(file: file, document: try YAMLDocument(parsing: text, file: file))
     let root = r.document.root
     guard root.entries != nil else {
-      throw IOError(file: file, message: "expected a map with simulation, neuron, layer and training, found "
-        + root.kind)
+      throw IOError(file: file, message: "line \(r.document.line(of: "[0]") ?? 1): top level: expected a map with "
+        + "simulation, neuron, layer and training, found " + (root.items != nil ? "a list" : root.kind))
     }
     r.warnUnknown(root, "", known: ["simulation", "neuron", "layer", "training"])
 
@@ -250,5 +253,19 @@ private struct Reader {
     let use = map[meant] == nil
     warn(path + "." + written, message + (use ? "read as \(meant)" : "ignored, '\(meant)' is given"))
     return use ? written : meant
+  }
+}
+
+/// The offset of the first byte that does not start or continue a valid UTF-8 sequence, or nil.
+func invalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
+  var iterator = bytes.makeIterator()
+  var decoder = UTF8()
+  var offset = 0
+  while true {
+    switch decoder.decode(&iterator) {
+    case .scalarValue(let scalar): offset += UTF8.width(scalar)
+    case .emptyInput: return nil
+    case .error: return offset
+    }
   }
 }

@@ -232,7 +232,7 @@ struct YAMLParser {
       if Self.isListItem(l) { throw fail(l, "expected a map key, not a list item") }
       guard let (key, after) = try keySplit(l) else { throw fail(l, "expected 'key: value'") }
       if let first = seen[key] {
-        throw fail(l.number, l.indent + 1, "duplicate key '\(Self.preview(key))' (first at line \(first))")
+        throw fail(l.number, l.indent + 1, "duplicate key '\(Self.preview(key))': expected each key once in a map, found it again (first at line \(first))")
       }
       seen[key] = l.number
       let p = path.isEmpty ? key : path + "." + key
@@ -351,7 +351,7 @@ struct YAMLParser {
           throw fail(pos, "expected ':' after key '\(Self.preview(key))' in \(what), found \(found)")
         }
         if let first = seen[key] {
-          throw fail(keyColumn, "duplicate key '\(Self.preview(key))' in \(what) (first at column \(first))")
+          throw fail(keyColumn, "duplicate key '\(Self.preview(key))' in \(what): expected each key once, found it again (first at column \(first))")
         }
         seen[key] = keyColumn + 1
         pos += 1

@@ -150,7 +150,7 @@ struct EventFileTests {
     let data = Data([UInt8](repeating: 0x5A, count: 2 * size + 3))
     let error = try #require(throws: IOError.self) { try format.decode(data, file: "cut.x") }
     #expect(error.file == "cut.x")
-    #expect(error.message.contains("truncated record at byte offset \(2 * size): 3 of \(size) bytes"))
+    #expect(error.message.contains("truncated record at byte offset \(2 * size): expected \(size) bytes (one .\(format.rawValue) record), found 3 of \(size) bytes"))
   }
 
   @Test("a truncated .bsn names the byte offset")
@@ -158,7 +158,7 @@ struct EventFileTests {
     let error = try #require(throws: IOError.self) {
       try EventFile.decodeNumSpikes(Data(count: 47), file: "d.bsn")
     }
-    #expect(error.description.hasPrefix("d.bsn: truncated record at byte offset 40: 7 of 10 bytes"))
+    #expect(error.description.hasPrefix("d.bsn: truncated record at byte offset 40: expected 10 bytes (one .bsn record), found 7 of 10 bytes"))
   }
 
   @Test("an empty file is zero events, not an error", arguments: Format.allCases)

@@ -227,7 +227,7 @@ struct YAMLTests {
     ("tab indentation", "simulation:\n\tTs: 1\n", 2, "column 1: expected spaces for indentation, found a tab"),
     ("bad indentation", "neuron:\n    theta: 10\n  tauSr: 1\n", 3,
      "bad indentation: expected a key at column 1, found 'tauSr: 1' at column 3"),
-    ("duplicate key", "neuron:\n  theta: 10\n  theta: 11\n", 3, "duplicate key 'theta' (first at line 2)"),
+    ("duplicate key", "neuron:\n  theta: 10\n  theta: 11\n", 3, "duplicate key 'theta': expected each key once in a map, found it again (first at line 2)"),
     ("unterminated flow map", "layer:\n  - {dim: 250\n", 2, "unterminated flow map opened at column 5"),
     ("unterminated quote", "neuron:\n  type: 'SRMALPHA\n", 2, "unterminated single-quoted string"),
     ("unterminated double quote", "a: \"x # y\n", 1, "unterminated double-quoted string"),

@@ -1,0 +1,457 @@
+// The rows of the malformation table (MalformationTableTests.swift): what each malformed input is,
+// how it is made, which library call and which `slayer` command read it, and the file, field or
+// byte offset, expected and found that its error must name.
+import Foundation
+import SlayerCore
+import SlayerIO
+
+typealias Make = @Sendable (Scene) throws -> Void
+typealias Args = @Sendable (Scene) -> [String]
+
+enum MalformationRows {
+  static var all: [Malformation] { npy + caseJSON + events + lists + yaml + cli }
+
+  // MARK: Helpers
+
+  /// The base case, then `then`.
+  static func base(_ then: @escaping Make = { _ in }) -> Make {
+    { s in
+      try s.writeBaseCase()
+      try then(s)
+    }
+  }
+
+  /// The base case with `case.json` changed.
+  static func editing(_ change: @escaping @Sendable (inout [String: Any]) -> Void) -> Make {
+    base { try $0.editCase(change) }
+  }
+
+  /// The base case with `case/<name>` replaced by `bytes`.
+  static func replacing(_ name: String, _ bytes: [UInt8]) -> Make { base { try $0.write("case/" + name, bytes) } }
+
+  static let load: @Sendable (Scene) throws -> Void = { _ = try SlayerCase.load($0.caseDir) }
+  static func command(_ name: String, _ extra: String...) -> Args { { [name, $0.casePath] + extra } }
+
+  /// A case row: the file, the library call `SlayerCase.load`, and `slayer <command> CASE`.
+  static func row(_ kind: String, file: String = "case/case.json", at: String, expected: String, found: String,
+                  via command: String = "run", _ make: @escaping Make) -> Malformation {
+    Malformation(kind: kind, file: file, at: at, expected: expected, found: found, make: make, api: load,
+                 cli: Self.command(command))
+  }
+
+  /// `.npy` bytes: magic, version, length, `dict` padded to 64 bytes, then `body`.
+  static func npy(_ dict: String, version: UInt8 = 1, body: [UInt8]) -> [UInt8] {
+    let lengthSize = version == 1 ? 2 : 4
+    var text = Array(dict.utf8)
+    while (8 + lengthSize + text.count + 1) % 64 != 0 { text.append(0x20) }
+    text.append(0x0A)
+    let length = (0..<lengthSize).map { UInt8(truncatingIfNeeded: text.count >> (8 * $0)) }
+    return [0x93] + Array("NUMPY".utf8) + [version, 0] + length + text + body
+  }
+
+  /// The header of the base input, (2, 3, 1, 1, 40) float32: 128 bytes, then 960 of data.
+  static func inputHeader(descr: String = "<f4", fortran: String = "False", shape: String = "(2, 3, 1, 1, 40)") -> String {
+    "{'descr': '\(descr)', 'fortran_order': \(fortran), 'shape': \(shape), }"
+  }
+
+  static let zeros960 = [UInt8](repeating: 0, count: 960)
+
+  /// Float32 little-endian bytes.
+  static func floats(_ values: [Float]) -> [UInt8] {
+    values.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * $0)) } }
+  }
+
+  /// The base case with its first ops replaced by `ops` (as JSON objects) and the loss dropped.
+  static func ops(_ ops: @escaping @Sendable () -> [[String: Any]], keepLoss: Bool = false) -> Make {
+    editing { j in
+      j["ops"] = ops()
+      if !keepLoss { j["loss"] = nil }
+    }
+  }
+
+  static func numSpikes(start: Double = 0, stop: Double = 20, falseCount: Double = 1) -> [String: Any] {
+    ["type": "numSpikes", "labels": "labels.npy", "tgtSpikeRegion": ["start": start, "stop": stop],
+     "tgtSpikeCount": ["true": 6.0, "false": falseCount]]
+  }
+
+  // MARK: .npy (read as a case's input or weights)
+
+  static let npy: [Malformation] = [
+    row("npy: bad magic", file: "case/input.npy", at: "byte offset 0", expected: "expected bytes 93 4E 55 4D 50 59",
+        found: "found 89 50 4E 47", replacing("input.npy", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A] + Array(npy(inputHeader(), body: zeros960).dropFirst(6)))),
+    row("npy: empty file", file: "case/input.npy", at: "file ends at byte offset 0", expected: "expected at least 10 bytes",
+        found: "found 0", replacing("input.npy", [])),
+    row("npy: shorter than magic, version and length", file: "case/input.npy", at: "magic", expected: "expected at least 10 bytes",
+        found: "found 7", via: "check", replacing("input.npy", [0x93] + Array("NUMPY".utf8) + [1])),
+    row("npy: unsupported version", file: "case/input.npy", at: "byte offset 6", expected: "expected 1.0, 2.0 or 3.0",
+        found: "found 4.0", replacing("input.npy", npy(inputHeader(), version: 4, body: zeros960))),
+    row("npy: unsupported dtype", file: "case/input.npy", at: "input: header", expected: "expected descr one of '<f4'",
+        found: "found '<f2'", replacing("input.npy", npy(inputHeader(descr: "<f2"), body: zeros960))),
+    row("npy: float64 where the case format needs float32", file: "case/w1.npy", at: "ops[1].weights",
+        expected: "expected dtype '<f4'", found: "found '<f8'", via: "gradcheck",
+        replacing("w1.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4, 3), }", body: [UInt8](repeating: 0, count: 96)))),
+    row("npy: big-endian byte order", file: "case/input.npy", at: "input: header", expected: "expected a little-endian descr",
+        found: "found '>f4' (big-endian", replacing("input.npy", npy(inputHeader(descr: ">f4"), body: zeros960))),
+    row("npy: Fortran order", file: "case/input.npy", at: "input: header", expected: "expected 'fortran_order': False",
+        found: "found True", replacing("input.npy", npy(inputHeader(fortran: "True"), body: zeros960))),
+    row("npy: shape larger than the data", file: "case/input.npy", at: "input: data",
+        expected: "expected 984 bytes for shape (2, 3, 1, 1, 41) of <f4", found: "found 960 (file truncated at byte offset 1088)",
+        replacing("input.npy", npy(inputHeader(shape: "(2, 3, 1, 1, 41)"), body: zeros960))),
+    row("npy: data truncated", file: "case/input.npy", at: "input: data", expected: "expected 960 bytes",
+        found: "found 950 (file truncated at byte offset 1078)", replacing("input.npy", npy(inputHeader(), body: Array(zeros960.prefix(950))))),
+    row("npy: trailing bytes after the data", file: "case/input.npy", at: "from byte offset 1088", expected: "expected 960 bytes",
+        found: "found 964 (4 trailing bytes", replacing("input.npy", npy(inputHeader(), body: zeros960 + [1, 2, 3, 4]))),
+    row("npy: header length beyond the file", file: "case/input.npy", at: "from byte offset 10",
+        expected: "expected 65535 header bytes", found: "found 1078 (file ends at byte offset 1088)",
+        replacing("input.npy", { var b = npy(inputHeader(), body: zeros960); b[8] = 0xFF; b[9] = 0xFF; return b }())),
+    row("npy: header not a dict", file: "case/input.npy", at: "input: header", expected: "expected a Python dict literal",
+        found: "found a list [1, 2]", replacing("input.npy", npy("[1, 2]", body: zeros960))),
+    row("npy: header syntax error", file: "case/input.npy", at: "at byte offset 26", expected: "expected ',' or '}'",
+        found: "found ''shape'", replacing("input.npy", npy("{'descr': '<f4' 'shape': (240,)}", body: zeros960))),
+    row("npy: negative shape entry", file: "case/input.npy", at: "at entry 1 of shape", expected: "expected non-negative shape entries",
+        found: "found -3", replacing("input.npy", npy(inputHeader(shape: "(2, -3, 1, 1, 40)"), body: zeros960))),
+    row("npy: missing header key", file: "case/input.npy", at: "input: header", expected: "expected key 'shape'",
+        found: "found keys 'descr', 'fortran_order'", replacing("input.npy", npy("{'descr': '<f4', 'fortran_order': False, }", body: zeros960))),
+    row("npy: unknown header key", file: "case/input.npy", at: "input: header",
+        expected: "expected only the keys 'descr', 'fortran_order' and 'shape'", found: "found key 'extra'",
+        replacing("input.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 1, 1, 40), 'extra': 1}", body: zeros960))),
+    row("npy: element count overflows", file: "case/input.npy", at: "input: header",
+        expected: "expected a shape whose element count fits in 64 bits", found: "found (4294967296, 4294967296, 1, 1, 40)",
+        replacing("input.npy", npy(inputHeader(shape: "(4294967296, 4294967296, 1, 1, 40)"), body: zeros960))),
+    row("npy: NaN in the input", file: "case/input.npy", at: "input", expected: "expected finite values",
+        found: "found nan at index (0, 1, 0, 0, 5)",
+        replacing("input.npy", npy(inputHeader(), body: floats((0..<240).map { $0 == 45 ? .nan : 0 })))),
+    row("npy: infinity in the weights", file: "case/w2.npy", at: "ops[4].weights", expected: "expected finite values",
+        found: "found inf at index (1, 2)",
+        replacing("w2.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), }", body: floats([0, 0, 0, 0, 0, 0, .infinity, 0])))),
+  ]
+
+  // MARK: case.json
+
+  static let caseJSON: [Malformation] = [
+    row("case.json: not JSON", at: "JSON", expected: "expected a valid JSON document", found: "Unexpected end of file",
+        base { try $0.write("case/case.json", text: "{\"format\": ") }),
+    row("case.json: NaN is not JSON", at: "around character", expected: "expected a valid JSON document", found: "Invalid value",
+        base { try $0.write("case/case.json", text: "{\"format\": \"slayer-case\", \"version\": NaN}") }),
+    row("case.json: a number beyond Double", at: "JSON", expected: "expected a valid JSON document",
+        found: "Number 1e999 is not representable", base { try $0.write("case/case.json", text: "{\"version\": 1e999}") }),
+    row("case.json: top level is a list", at: "top level", expected: "expected an object", found: "found a list of 1 item",
+        base { try $0.write("case/case.json", text: "[1]") }),
+    row("case.json: missing field", at: "simulation", expected: "expected an object", found: "found nothing (the key is missing)",
+        editing { $0["simulation"] = nil }),
+    row("case.json: unknown field", at: "top level", expected: "(expected only format, version", found: "unknown key \"comment\"",
+        via: "check", editing { $0["comment"] = "x" }),
+    row("case.json: unknown field in an op", at: "ops[0]", expected: "(expected only op)", found: "unknown key \"weights\"",
+        editing { j in var o = j["ops"] as! [Any]; o[0] = ["op": "psp", "weights": "w1.npy"]; j["ops"] = o }),
+    row("case.json: wrong format tag", at: "format", expected: "expected \"slayer-case\"", found: "found \"slayer\"",
+        editing { $0["format"] = "slayer" }),
+    row("case.json: version 2", at: "version", expected: "expected 1", found: "found 2", editing { $0["version"] = 2 }),
+    row("case.json: a number given as a string", at: "simulation.Ts", expected: "expected a number", found: "found \"0.5\"",
+        editing { $0["simulation"] = ["Ts": "0.5", "tSample": 20.0] }),
+    row("case.json: a number given as a bool", at: "neuron.tauSr", expected: "expected a number", found: "found true",
+        editing { j in var n = j["neuron"] as! [String: Any]; n["tauSr"] = true; j["neuron"] = n }),
+    row("case.json: ops is not a list", at: "ops", expected: "expected a non-empty list of ops", found: "found an object",
+        editing { $0["ops"] = ["op": "psp"] }),
+    row("case.json: unknown op", at: "ops[3].op", expected: "expected one of psp, dense, spike", found: "found \"relu\"",
+        editing { j in var o = j["ops"] as! [Any]; o[3] = ["op": "relu"]; j["ops"] = o }),
+    row("case.json: Ts ≤ 0", at: "simulation.Ts", expected: "expected a sampling time > 0 ms", found: "found 0",
+        editing { $0["simulation"] = ["Ts": 0.0, "tSample": 20.0] }),
+    row("case.json: tSample < Ts", at: "simulation.tSample", expected: "expected a duration ≥ Ts = 0.5 ms", found: "found 0.25",
+        editing { $0["simulation"] = ["Ts": 0.5, "tSample": 0.25] }),
+    row("case.json: non-positive neuron parameter", at: "neuron.theta", expected: "expected a value > 0", found: "found -1",
+        editing { j in var n = j["neuron"] as! [String: Any]; n["theta"] = -1.0; j["neuron"] = n }),
+    row("case.json: neuron model", at: "neuron.type", expected: "expected \"SRMALPHA\"", found: "found \"LIF\"",
+        editing { j in var n = j["neuron"] as! [String: Any]; n["type"] = "LIF"; j["neuron"] = n }),
+    row("case.json: input T is not tSample / Ts", file: "case/input.npy", at: "input", expected: "expected T = 60 samples",
+        found: "found T = 40", editing { $0["simulation"] = ["Ts": 0.5, "tSample": 30.0] }),
+    row("case.json: input of rank 4", file: "case/input.npy", at: "input", expected: "expected a rank-5 (N, C, H, W, T) array",
+        found: "found rank 4", base { try Npy.write($0.url("case/input.npy"), shape: [2, 3, 1, 40], float32: [Float](repeating: 0, count: 240)) }),
+    row("case.json: shapes do not chain (dense)", file: "case/w1.npy", at: "ops[1].weights",
+        expected: "expected shape (out, 3)", found: "found (4, 5)",
+        base { try Npy.write($0.url("case/w1.npy"), shape: [4, 5], float32: [Float](repeating: 1, count: 20)) }),
+    row("case.json: second layer's weights do not fit the first's output", file: "case/w2.npy", at: "ops[4].weights",
+        expected: "expected shape (out, 4)", found: "found (2, 3)", via: "check",
+        base { try Npy.write($0.url("case/w2.npy"), shape: [2, 3], float32: [Float](repeating: 1, count: 6)) }),
+    row("case.json: conv weights of rank 2", file: "case/w1.npy", at: "ops[1].weights", expected: "expected a rank-4 array",
+        found: "found (4, 3)", editing { j in var o = j["ops"] as! [Any]; o[1] = ["op": "conv", "weights": "w1.npy"]; j["ops"] = o }),
+    row("case.json: conv channels not divisible by groups", file: "case/conv.npy", at: "ops[0].weights",
+        expected: "expected 3 input channels", found: "found weights (4, 1, 1, 1) meaning 2 input and 4 output channels",
+        { s in
+          try ops { [["op": "conv", "weights": "conv.npy", "groups": 2]] }(s)
+          try Npy.write(s.url("case/conv.npy"), shape: [4, 1, 1, 1], float32: [1, 1, 1, 1])
+        }),
+    row("case.json: stride not a whole number", at: "ops[0].stride", expected: "expected a whole number in 1…1000000",
+        found: "found 1.5", ops { [["op": "pool", "size": 1, "stride": 1.5]] }),
+    row("case.json: pool window larger than the input", at: "ops[0]", expected: "expected the pool window 3 to fit the input 1×1",
+        found: "found it larger", ops { [["op": "pool", "size": 3]] }),
+    row("case.json: replicateInTime on a T = 40 input", at: "ops[0]", expected: "expected a static input with T = 1",
+        found: "found (2, 3, 1, 1, 40)", ops { [["op": "replicateInTime"]] }),
+    row("case.json: negative delay", file: "case/delays.npy", at: "ops[0].delays", expected: "expected delays in 0 … 10⁶·Ts ms",
+        found: "found -1.0 at 0", { s in
+          try ops { [["op": "delay", "delays": "delays.npy"]] }(s)
+          try Npy.write(s.url("case/delays.npy"), shape: [3, 1, 1], float32: [-1, 0, 0])
+        }),
+    row("case.json: huge delay", file: "case/delays.npy", at: "ops[0].delays", expected: "expected delays in 0 … 10⁶·Ts ms",
+        found: "found 1000000000.0 at 2", { s in
+          try ops { [["op": "delay", "delays": "delays.npy"]] }(s)
+          try Npy.write(s.url("case/delays.npy"), shape: [3, 1, 1], float32: [0, 1, 1e9])
+        }),
+    row("case.json: delays of the wrong shape", file: "case/delays.npy", at: "ops[0].delays",
+        expected: "(3, 1, 1) (one per channel)", found: "found (2, 1, 1)", { s in
+          try ops { [["op": "delay", "delays": "delays.npy"]] }(s)
+          try Npy.write(s.url("case/delays.npy"), shape: [2, 1, 1], float32: [0, 1])
+        }),
+    row("case.json: huge delayShift", at: "ops[0].shift", expected: "expected |shift| ≤ 1e9 ms", found: "found 1000000000000.0",
+        ops { [["op": "delayShift", "shift": 1e12]] }),
+    row("case.json: negative dropout mask", file: "case/mask.npy", at: "ops[0].mask", expected: "expected entries 0 or 1/(1 − p) ≥ 1",
+        found: "found -2.0 at 1", { s in
+          try ops { [["op": "dropout", "mask": "mask.npy"]] }(s)
+          try Npy.write(s.url("case/mask.npy"), shape: [2, 3, 1, 1], float32: [0, -2, 1, 1, 1, 1])
+        }),
+    row("case.json: label out of range", file: "case/labels.npy", at: "loss.labels",
+        expected: "expected integer class indices in 0..<2", found: "found 2.0 at index (1,)", { s in
+          try editing { $0["loss"] = numSpikes() }(s)
+          try Npy.write(s.url("case/labels.npy"), shape: [2], float32: [0, 2])
+        }),
+    row("case.json: label not an integer", file: "case/labels.npy", at: "loss.labels",
+        expected: "expected integer class indices", found: "found 0.5 at index (1,)", { s in
+          try editing { $0["loss"] = numSpikes() }(s)
+          try Npy.write(s.url("case/labels.npy"), shape: [2], float32: [0, 0.5])
+        }),
+    row("case.json: target of the wrong shape", file: "case/target.npy", at: "loss.target",
+        expected: "expected the output's shape (2, 2, 1, 1, 40)", found: "found (2, 4, 1, 1, 40)",
+        base { try Npy.write($0.url("case/target.npy"), shape: [2, 4, 1, 1, 40], float32: [Float](repeating: 0, count: 320)) }),
+    row("case.json: spike region outside the window", at: "loss.tgtSpikeRegion", expected: "rint(stop/Ts) ≤ T = 40",
+        found: "stop 25 ms → sample 50", editing { $0["loss"] = numSpikes(stop: 25) }),
+    row("case.json: negative target count", at: "loss.tgtSpikeCount.false", expected: "expected a count ≥ 0", found: "found -1",
+        editing { $0["loss"] = numSpikes(falseCount: -1) }),
+    row("case.json: unknown loss", at: "loss.type", expected: "expected \"spikeTime\" or \"numSpikes\"", found: "found \"mse\"",
+        editing { $0["loss"] = ["type": "mse"] }),
+    row("case.json: missing .npy file", at: "ops[1].weights", expected: "expected the .npy file \"w9.npy\"",
+        found: "found no such file", editing { j in var o = j["ops"] as! [Any]; o[1] = ["op": "dense", "weights": "w9.npy"]; j["ops"] = o }),
+    row("case.json: absolute .npy path", at: "input", expected: "expected an .npy path relative to the case directory",
+        found: "found \"/etc/passwd\"", editing { $0["input"] = "/etc/passwd" }),
+    row("case.json: tensors beyond the memory limit", at: "memory", expected: "expected a case needing at most 4.00 GB",
+        found: "found an estimated 5.60 GB", { s in
+          try ops { [["op": "replicateInTime"]] }(s)
+          try s.editCase { $0["simulation"] = ["Ts": 1.0, "tSample": 20_000_000.0] }
+          try Npy.write(s.url("case/input.npy"), shape: [1, 64, 1, 1, 1], float32: [Float](repeating: 1, count: 64))
+        }),
+    Malformation(kind: "case.json: an array beyond --max-memory", file: "case/input.npy", at: "input: memory",
+                 expected: "expected an array of at most 0.00 GB (2000 bytes) once decoded", found: "found shape (2, 3, 1, 1, 40)",
+                 make: base(), api: { _ = try SlayerCase.load($0.caseDir, memoryLimit: 2000) },
+                 cli: command("run", "--max-memory", "0.000002")),
+  ]
+
+  // MARK: Event files (N-MNIST samples, the Oxford example, spike-count targets)
+
+  /// `nmnist/` with train1K.txt and test100.txt naming sample 1, and `1.bs2` = `bytes`.
+  static func nmnist(_ bytes: [UInt8], list: String = "#sample #class\n1 5\n") -> Make {
+    { s in
+      try s.write("nmnist/train1K.txt", text: list)
+      try s.write("nmnist/test100.txt", text: "1 5\n")
+      try s.write("nmnist/1.bs2", bytes)
+    }
+  }
+
+  /// `.bs2` bytes of events (x, y, polarity, µs).
+  static func bs2(_ events: [(Int, Int, Int, Int)]) -> [UInt8] {
+    var bytes: [UInt8] = []
+    for (x, y, p, t) in events { bytes += [UInt8(x), UInt8(y)] + bigEndian(p << 23 | t, 3) }
+    return bytes
+  }
+
+  /// The low `count` bytes of `value`, most significant first.
+  static func bigEndian(_ value: Int, _ count: Int) -> [UInt8] {
+    (0..<count).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+  }
+
+  /// `.bs1` bytes of events (id, polarity, µs).
+  static func bs1(_ events: [(Int, Int, Int)]) -> [UInt8] {
+    var bytes: [UInt8] = []
+    for (id, p, t) in events { bytes += bigEndian(id, 2) + bigEndian(p << 23 | t, 3) }
+    return bytes
+  }
+
+  static let loadNMNIST: @Sendable (Scene) throws -> Void = { _ = try NMNISTDataset.load(directory: $0.url("nmnist"), list: "train1K.txt") }
+  static let trainNMNIST: Args = { ["train", "nmnist", "--data", $0.url("nmnist").path, "--net", "mlp", "--epochs", "1", "--out", $0.url("out").path] }
+
+  static func sample(_ kind: String, at: String, expected: String, found: String, _ bytes: [UInt8]) -> Malformation {
+    Malformation(kind: kind, file: "nmnist/1.bs2", at: at, expected: expected, found: found, make: nmnist(bytes),
+                 api: loadNMNIST, cli: trainNMNIST)
+  }
+
+  static func oxford(_ kind: String, at: String, expected: String, found: String, _ bytes: [UInt8]) -> Malformation {
+    Malformation(kind: kind, file: "oxford/input.bs1", at: at, expected: expected, found: found,
+                 make: { try $0.write("oxford/input.bs1", bytes) },
+                 api: { s in
+                   let url = s.url("oxford/input.bs1")
+                   try EventFile.validate1D(EventFile.read1D(url), neurons: 200, timeOrdered: false, file: url.path)
+                 },
+                 cli: { ["train", "oxford", "--data", $0.url("oxford").path, "--epochs", "1", "--out", $0.url("out").path] })
+  }
+
+  static func bsn(_ kind: String, at: String, expected: String, found: String, _ bytes: [UInt8]) -> Malformation {
+    Malformation(kind: kind, file: "targets.bsn", at: at, expected: expected, found: found,
+                 make: { try $0.write("targets.bsn", bytes) },
+                 api: { s in
+                   let url = s.url("targets.bsn")
+                   try EventFile.validateNumSpikes(EventFile.readNumSpikes(url), neurons: 10, file: url.path)
+                 }, cli: nil)
+  }
+
+  /// `.bsn` bytes of records (id, tStart µs, tEnd µs, count).
+  static func bsnBytes(_ records: [(Int, Int, Int, Int)]) -> [UInt8] {
+    var bytes: [UInt8] = []
+    for (id, a, b, n) in records { bytes += bigEndian(id, 2) + bigEndian(a, 3) + bigEndian(b, 3) + bigEndian(n, 2) }
+    return bytes
+  }
+
+  static let events: [Malformation] = [
+    sample("events: truncated .bs2 record", at: "byte offset 10", expected: "expected 5 bytes (one .bs2 record)",
+           found: "found 2 of 5 bytes", bs2([(1, 1, 0, 10), (2, 2, 1, 20)]) + [7, 7]),
+    sample("events: x off the N-MNIST sensor", at: "event 1 (byte offset 5): x", expected: "expected 0…33", found: "found 40",
+           bs2([(1, 1, 0, 10), (40, 2, 1, 20)])),
+    sample("events: y off the N-MNIST sensor", at: "event 2 (byte offset 10): y", expected: "expected 0…33", found: "found 34",
+           bs2([(1, 1, 0, 10), (3, 2, 1, 20), (5, 34, 1, 30)])),
+    sample("events: time running backwards in a recording", at: "event 2 (byte offset 10): time",
+           expected: "expected ≥ 2.0 ms", found: "found 1.0 ms", bs2([(1, 1, 0, 1000), (3, 2, 1, 2000), (5, 4, 1, 1000)])),
+    oxford("events: Oxford neuron id out of range", at: "event 1 (byte offset 5): id", expected: "expected 0…199", found: "found 250",
+           bs1([(3, 1, 100), (250, 1, 200)])),
+    oxford("events: truncated .bs1 record", at: "byte offset 5", expected: "expected 5 bytes (one .bs1 record)",
+           found: "found 2 of 5 bytes", bs1([(3, 1, 100)]) + [1, 2]),
+    Malformation(kind: "events: truncated .bs3 record", file: "e.bs3", at: "byte offset 7", expected: "expected 7 bytes (one .bs3 record)",
+                 found: "found 6 of 7 bytes", make: { try $0.write("e.bs3", [UInt8](repeating: 1, count: 13)) },
+                 api: { _ = try EventFile.read3D($0.url("e.bs3")) }, cli: nil),
+    bsn("events: truncated .bsn record", at: "byte offset 10", expected: "expected 10 bytes (one .bsn record)",
+        found: "found 3 of 10 bytes", bsnBytes([(0, 0, 300_000, 60)]) + [0, 1, 2]),
+    bsn("events: .bsn id out of range", at: "record 1 (byte offset 10): id", expected: "expected 0…9", found: "found 12",
+        bsnBytes([(0, 0, 300_000, 60), (12, 0, 300_000, 10)])),
+    bsn("events: .bsn region ending before it starts", at: "record 0 (byte offset 0): tEnd",
+        expected: "expected a time after tStart = 300.0 ms", found: "found 100.0 ms", bsnBytes([(0, 300_000, 100_000, 60)])),
+    Malformation(kind: "events: missing sample file", file: "nmnist/2.bs2", at: "read", expected: "expected a readable file",
+                 found: "found error", make: nmnist(bs2([(1, 1, 0, 10)]), list: "1 5\n2 3\n"), api: loadNMNIST, cli: trainNMNIST),
+  ]
+
+  // MARK: Sample lists
+
+  static func list(_ kind: String, at: String, expected: String, found: String, _ text: String) -> Malformation {
+    Malformation(kind: kind, file: "nmnist/train1K.txt", at: at, expected: expected, found: found,
+                 make: nmnist(bs2([(1, 1, 0, 10)]), list: text), api: loadNMNIST, cli: trainNMNIST)
+  }
+
+  static let lists: [Malformation] = [
+    list("list: a line that is not two integers", at: "line 3", expected: "expected '<sample> <class>' (two integers)",
+         found: "found '1 five'", "#sample #class\n1 5\n1 five\n"),
+    list("list: class out of range", at: "line 2", expected: "expected a class in 0…9", found: "found 12", "#sample #class\n1 12\n"),
+    list("list: negative sample number", at: "line 1", expected: "expected a sample number ≥ 0", found: "found -4", "-4 1\n"),
+    list("list: no samples", at: "'<sample> <class>' line", expected: "expected at least one", found: "found none", "#sample #class\n\n"),
+  ]
+
+  // MARK: YAML parameter files
+
+  static let goodSimulation = "simulation: {Ts: 1.0, tSample: 300}\n"
+  static let goodNeuron = "neuron: {type: SRMALPHA, theta: 10, tauSr: 1.0, tauRef: 1.0, scaleRef: 2, tauRho: 1, scaleRho: 1}\n"
+
+  static func yaml(_ kind: String, at: String, expected: String, found: String, _ text: String) -> Malformation {
+    yaml(kind, at: at, expected: expected, found: found, bytes: Array(text.utf8))
+  }
+
+  static func yaml(_ kind: String, at: String, expected: String, found: String, bytes: [UInt8]) -> Malformation {
+    Malformation(kind: kind, file: "network.yaml", at: at, expected: expected, found: found,
+                 make: { try $0.write("network.yaml", bytes) },
+                 api: { _ = try NetworkParameters.load($0.url("network.yaml")) },
+                 cli: { ["train", "nmnist", "--data", $0.url("none").path, "--net", "mlp", "--epochs", "1",
+                         "--config", $0.url("network.yaml").path] })
+  }
+
+  static let yaml: [Malformation] = [
+    yaml("yaml: tab indentation", at: "line 2, column 1", expected: "expected spaces for indentation", found: "found a tab",
+         "simulation:\n\tTs: 1\n"),
+    yaml("yaml: missing block", at: "neuron", expected: "expected a map", found: "found nothing (the key is missing)", goodSimulation),
+    yaml("yaml: missing required number", at: "line 2: neuron.theta", expected: "expected a number",
+         found: "found nothing (the key is missing", goodSimulation + "neuron:\n  type: SRMALPHA\n  tauSr: 1\n"),
+    yaml("yaml: Ts ≤ 0", at: "line 1: simulation.Ts", expected: "expected more than 0.0", found: "found 0.0",
+         "simulation: {Ts: 0, tSample: 300}\n" + goodNeuron),
+    yaml("yaml: tSample < Ts", at: "line 1: simulation.tSample", expected: "expected at least Ts = 1.0", found: "found 0.5",
+         "simulation: {Ts: 1, tSample: 0.5}\n" + goodNeuron),
+    yaml("yaml: NaN", at: "line 2: neuron.theta", expected: "expected a finite number", found: "found '.nan'",
+         goodSimulation + "neuron: {type: SRMALPHA, theta: .nan, tauSr: 1.0, tauRef: 1.0, scaleRef: 2, tauRho: 1, scaleRho: 1}\n"),
+    yaml("yaml: infinity", at: "line 5: neuron.tauSr", expected: "expected a finite number", found: "found '.inf'",
+         goodSimulation + "neuron:\n  type: SRMALPHA\n  theta: 10\n  tauSr: .inf\n"),
+    yaml("yaml: text where a number belongs", at: "neuron.theta", expected: "expected a finite number", found: "found 'ten'",
+         goodSimulation + "neuron: {type: SRMALPHA, theta: ten}\n"),
+    yaml("yaml: unknown neuron model", at: "neuron.type", expected: "expected SRMALPHA", found: "found 'LIF'",
+         goodSimulation + "neuron: {type: LIF, theta: 10}\n"),
+    yaml("yaml: anchors are not supported", at: "line 1, column 13", expected: "expected a plain or quoted scalar",
+         found: "found '&'", "simulation: &sim {Ts: 1}\n"),
+    yaml("yaml: unterminated quote", at: "line 2, column 9", expected: "expected a closing \"", found: "found end of line",
+         "neuron:\n  type: \"SRMALPHA\n"),
+    yaml("yaml: duplicate key", at: "line 3, column 3", expected: "expected each key once in a map",
+         found: "found it again (first at line 2)", "simulation:\n  Ts: 1\n  Ts: 2\n"),
+    yaml("yaml: several documents", at: "line 2, column 1", expected: "expected a single document", found: "found '---'",
+         "a: 1\n---\nb: 2\n"),
+    yaml("yaml: not UTF-8", at: "byte offset 12", expected: "expected UTF-8 text", found: "found byte FF",
+         bytes: Array("simulation: ".utf8) + [0xFF, 0x0A]),
+    yaml("yaml: root is a list", at: "line 1: top level", expected: "expected a map with simulation, neuron",
+         found: "found a list", "- 1\n- 2\n"),
+    yaml("yaml: spike region ending before it starts", at: "training.error.tgtSpikeRegion.stop",
+         expected: "expected more than start = 10.0", found: "found 5.0",
+         goodSimulation + goodNeuron + "training:\n  error: {type: NumSpikes, tgtSpikeRegion: {start: 10, stop: 5}, tgtSpikeCount: {true: 6, false: 1}}\n"),
+    yaml("yaml: negative spike count", at: "training.error.tgtSpikeCount.false", expected: "expected at least 0.0", found: "found -2.0",
+         goodSimulation + goodNeuron + "training:\n  error: {type: NumSpikes, tgtSpikeRegion: {start: 0, stop: 5}, tgtSpikeCount: {true: 6, false: -2}}\n"),
+  ]
+
+  // MARK: Command-line arguments
+
+  static func cli(_ kind: String, file: String? = nil, at: String, expected: String, found: String, make: @escaping Make = { _ in },
+                  _ args: @escaping Args) -> Malformation {
+    Malformation(kind: kind, file: file, at: at, expected: expected, found: found, make: make, api: nil, cli: args)
+  }
+
+  static let cli: [Malformation] = [
+    cli("cli: unknown command", at: "'frobnicate'", expected: "expected one of demo, run, check", found: "unknown command") { _ in
+      ["frobnicate"]
+    },
+    cli("cli: unknown option", at: "--speed", expected: "expected one of --every", found: "found --speed") { _ in ["demo", "--speed", "3"] },
+    cli("cli: option without its value", at: "option --seed", expected: "expects a value", found: "found the end of the arguments") { _ in
+      ["demo", "--seed"]
+    },
+    cli("cli: option given twice", at: "option --threads", expected: "expects one value", found: "found two: '1' and '2'",
+        make: base()) { ["run", $0.casePath, "--threads", "1", "--threads", "2"] },
+    cli("cli: not an integer", at: "option --threads", expected: "expects an integer in 0...256", found: "found 'x'",
+        make: base()) { ["run", $0.casePath, "--threads", "x"] },
+    cli("cli: integer out of range", at: "option --threads", expected: "expects an integer in 0...256", found: "found '1000'",
+        make: base()) { ["check", $0.casePath, "--threads", "1000"] },
+    cli("cli: --max-memory not a positive number", at: "option --max-memory", expected: "expects a positive number",
+        found: "found '-3'", make: base()) { ["run", $0.casePath, "--max-memory", "-3"] },
+    cli("cli: --max-memory not a number", at: "option --max-memory", expected: "expects a positive number",
+        found: "found 'lots'", make: base()) { ["compare", $0.casePath, $0.casePath, "--max-memory", "lots"] },
+    cli("cli: --step zero", at: "option --step", expected: "expects a positive number", found: "found '0'",
+        make: base()) { ["gradcheck", $0.casePath, "--step", "0"] },
+    cli("cli: missing argument", at: "<CASE>", expected: "expected 1 argument(s)", found: "found 0") { _ in ["run"] },
+    cli("cli: extra arguments", at: "<CASE> <ACTUAL_DIR>", expected: "expected 2 argument(s)", found: "found 3: a b c") { _ in
+      ["compare", "a", "b", "c"]
+    },
+    cli("cli: empty case argument", at: "argument <CASE>", expected: "expects a directory", found: "found an empty string") { _ in
+      ["check", ""]
+    },
+    cli("cli: empty --out", at: "option --out", expected: "expects a path", found: "found an empty string") { _ in
+      ["fixtures", "generate", "--out", ""]
+    },
+    cli("cli: case directory missing", file: "missing", at: "case", expected: "expected a case directory holding case.json",
+        found: "found no such directory") { ["run", $0.url("missing").path] },
+    cli("cli: --out holding someone else's files", file: "out", at: "--out",
+        expected: "expected an empty directory or the output of an earlier `slayer demo`", found: "found 1 other entry ('notes.txt')",
+        make: { try $0.write("out/notes.txt", text: "mine") }) { ["demo", "--out", $0.url("out").path, "--max-epochs", "1"] },
+    cli("cli: --net unknown", at: "option --net", expected: "expects mlp or cnn", found: "found 'rnn'") { _ in
+      ["train", "nmnist", "--data", "x", "--net", "rnn"]
+    },
+    cli("cli: --lr negative", at: "option --lr", expected: "expects a positive number", found: "found '-0.1'") { _ in
+      ["train", "nmnist", "--data", "x", "--net", "mlp", "--lr", "-0.1"]
+    },
+    cli("cli: train without a task", at: "train", expected: "expects a task: nmnist or oxford", found: "found nothing") { _ in ["train"] },
+    cli("cli: fixtures without generate", at: "'fixtures generate'", expected: "expected 'fixtures generate'",
+        found: "found 'fixtures list'") { _ in ["fixtures", "list"] },
+  ]
+}
