@@ -144,6 +144,9 @@ enum TrainCommand {
         throw IOError(file: config, message: "simulation: expected Ts 1 and tSample ≥ 300 (the binned N-MNIST grid), "
           + "found Ts \(p.simulation.Ts), tSample \(p.simulation.tSample)")
       }
+      // The kernels on the N-MNIST grid, which the file's own grid need not be.
+      try NeuronCheck.check(p.neuron, SimulationParameters(Ts: NMNISTDataset.Ts, tSample: NMNISTDataset.durationMs),
+                            file: config, prefix: "neuron")
       s.neuron = p.neuron
       if let error = p.error {
         guard error.type == "NumSpikes", let loss = error.numSpikesLoss(labels: []) else {

@@ -144,8 +144,8 @@ struct CaseReader {
     let memory = CaseMemory(input: d, outputs: ops.shapes, names: ops.names,
                             parameters: ops.parameterShapes, hasLoss: loss != nil, steps: simulation.steps)
     try memory.check(limit: memoryLimit, file: jsonPath)
+    let neuron = try NeuronCheck.check(parameters, simulation, file: jsonPath, prefix: "neuron")
     let input = Self.tensor(inputArray)
-    let neuron = Neuron<Float>(parameters, simulation)
     return SlayerCase(directory: directory, description: description,
                       neuronParameters: parameters, simulation: simulation,
                       network: Network(neuron: neuron, layers: ops.layers), input: input, loss: loss,

@@ -118,6 +118,7 @@ public struct NetworkParameters: Sendable {
     let neuron = NeuronParameters(theta: v["theta"]!, tauSr: v["tauSr"]!, tauRef: v["tauRef"]!,
                                   scaleRef: v["scaleRef"]!, tauRho: v["tauRho"]!, scaleRho: v["scaleRho"]!,
                                   refKernelEpsilon: epsilon)
+    try NeuronCheck.checkScalars(neuron, file: file, prefix: r.at("neuron") + "neuron")
 
     var layers: [YAMLValue] = []
     if let layer = root["layer"], layer != .scalar("") {
