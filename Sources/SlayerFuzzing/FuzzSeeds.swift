@@ -11,7 +11,7 @@ extension FuzzTarget {
   public func seeds(context: FuzzContext, fixtures: URL) -> [[UInt8]] {
     switch self {
     case .npy: Self.npySeeds(context)
-    case .case: Self.caseSeeds(fixtures)
+    case .case: Self.caseSeeds(fixtures, context)
     case .events: Self.eventSeeds()
     case .yaml: Self.yamlSeeds.map { Array($0.utf8) }
     case .list: [Array("#sample #class\r\n1\t5\r\n2\t0\r\n\n# end\n17 9\n".utf8)]
@@ -46,8 +46,20 @@ extension FuzzTarget {
 
   /// Every fixture's `case.json` with its array names prefixed by the case (`"w.npy"` →
   /// `"op-dense/w.npy"`), the keys ``FuzzContext/arrays`` uses; mutations then mix arrays of
-  /// different cases, which is how shapes fail to chain.
-  static func caseSeeds(_ fixtures: URL) -> [[UInt8]] {
+  /// different cases, which is how shapes fail to chain. Each case also comes with its input as
+  /// the trailing `x.npy`, so that the array's bytes are mutated with the JSON.
+  static func caseSeeds(_ fixtures: URL, _ context: FuzzContext) -> [[UInt8]] {
+    caseTexts(fixtures).flatMap { name, text in
+      let plain = Array(text.utf8)
+      let key = "\"input\": \"\(name)/input.npy\""
+      guard text.contains(key), let input = context.arrays["\(name)/input.npy"] else { return [plain] }
+      let withArray = Array(text.replacingOccurrences(of: key, with: "\"input\": \"x.npy\"").utf8) + [0] + [UInt8](input)
+      return [plain, withArray]
+    }
+  }
+
+  /// The rewritten `case.json` of every fixture, by case name.
+  static func caseTexts(_ fixtures: URL) -> [(String, String)] {
     let fm = FileManager.default
     let names = ((try? fm.contentsOfDirectory(atPath: fixtures.path)) ?? []).sorted()
     return names.compactMap { name in
@@ -57,7 +69,7 @@ extension FuzzTarget {
       let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         .filter { !$0.hasPrefix("  \"description\"") }
         .map { line in line.replacing(/: "([A-Za-z0-9_.-]+\.npy)"/) { ": \"\(name)/\($0.output.1)\"" } }
-      return Array(lines.joined(separator: "\n").utf8)
+      return (name, lines.joined(separator: "\n"))
     }
   }
 

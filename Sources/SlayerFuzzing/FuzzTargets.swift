@@ -21,7 +21,9 @@ import SlayerIO
 public enum FuzzTarget: String, CaseIterable, Sendable {
   /// `Npy.decode`: the bytes are a `.npy` file.
   case npy
-  /// The case reader: the bytes are `case.json`; the arrays it names come from ``FuzzContext``.
+  /// The case reader: the bytes are `case.json`, optionally followed by a zero byte and the bytes
+  /// of one more array, `x.npy`; the other arrays it names come from ``FuzzContext``. So the fuzzer
+  /// mutates the JSON and one array together (shapes that do not chain, odd dtypes in a case).
   case `case`
   /// The event decoders: the first byte picks the format (`.bs1`, `.bs2`, `.bs3`, `.bsn`) and a
   /// sampling time, the rest is the file.
@@ -65,7 +67,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
   }
 
   static func caseJSON(_ bytes: [UInt8], context: FuzzContext) throws {
-    let c = try SlayerCase.decode(caseJSON: Data(bytes), arrays: context.arrays,
+    let (json, arrays) = caseFiles(bytes, context: context)
+    let c = try SlayerCase.decode(caseJSON: json, arrays: arrays,
                                   directory: URL(fileURLWithPath: "/fuzz"), memoryLimit: context.memoryLimit)
     precondition(c.memoryEstimate <= context.memoryLimit, "case: loaded with an estimate above the limit")
     // A loaded case must compute without tripping a SlayerCore precondition. Only small ones, to
@@ -73,6 +76,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     guard c.memoryEstimate <= context.computeLimit else { return }
     let result = CaseRunner.compute(c)
     precondition(result.outputs.count == c.opNames.count, "case: \(result.outputs.count) outputs for \(c.opNames.count) ops")
+  }
+
+  /// The `case` target's input split into `case.json` and the arrays (the context's, plus `x.npy`
+  /// after a zero byte).
+  public static func caseFiles(_ bytes: [UInt8], context: FuzzContext) -> (json: Data, arrays: [String: Data]) {
+    guard let split = bytes.firstIndex(of: 0) else { return (Data(bytes), context.arrays) }
+    var arrays = context.arrays
+    arrays["x.npy"] = Data(bytes[(split + 1)...])
+    return (Data(bytes[..<split]), arrays)
   }
 
   static func events(_ bytes: [UInt8]) throws {
