@@ -16,6 +16,8 @@ let usage = """
     slayer compare CASE DIR  compare a backend's outputs in DIR with CASE/expected/
     slayer gradcheck CASE [--step H] [--input]
         finite differences vs backprop on the case's smooth twin (SRMALPHA) or auxiliary model (TSSLBP), in Double
+        run, check, compare, gradcheck: [--max-memory GB] refuses a case whose tensors would need
+        more (default 4 GB), before allocating them
     slayer fixtures generate [--out DIR] [--threads N]
         write the golden-case library (default Fixtures/), deterministically
     slayer train nmnist [--rule slayer] --data DIR --net mlp|cnn [--epochs 20] [--batch 8|12] [--lr 0.01]

@@ -111,4 +111,20 @@ extension CommandLineTests {
     let p = try Self.slayer(["gradcheck", Self.fixtures.appendingPathComponent("tsslbp-paper-rule").path])!
     #expect(p.status == 2 && p.stderr.contains("neuron.rule"), "\(p.stderr)")
   }
+
+  @Test("--max-memory: a limit below the case's need exits 2 naming the figure; a raised one runs it")
+  func maxMemory() throws {
+    let temp = FileManager.default.temporaryDirectory.appendingPathComponent("slayer-cli-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: temp) }
+    try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("op-dense"), to: temp)
+    // op-dense needs about 4 kB: its input alone (288 elements, 12 bytes each while read) passes 1 kB.
+    guard let low = try Self.slayer(["check", temp.path, "--max-memory", "0.000001"]) else { return }
+    #expect(low.status == 2, "check --max-memory 0.000001: exit \(low.status)")
+    #expect(low.stderr.contains("at most 0.00 GB (1000 bytes)") && low.stderr.contains("raise it with --max-memory GB"), "\(low.stderr)")
+    let between = try Self.slayer(["check", temp.path, "--max-memory", "0.0000035"])!
+    #expect(between.status == 2 && between.stderr.contains("memory: expected a case needing at most 0.00 GB (3500 bytes)")
+            && between.stderr.contains("found an estimated 0.00 GB (4032 bytes)"), "\(between.stderr)")
+    let high = try Self.slayer(["check", temp.path, "--max-memory", "0.001"])!
+    #expect(high.status == 0, "check --max-memory 0.001: exit \(high.status): \(high.stderr)")
+  }
 }
