@@ -1,7 +1,7 @@
 import Foundation
 import SlayerIO
 
-/// The `--out DIR` of commands that replace a whole directory (`demo`, `train`): the directory is
+/// The `--out DIR` of a command that replaces a whole directory (`demo`): the directory is
 /// swapped for a new one and the old one deleted (``AtomicFile/replaceDirectory(at:build:)``), so
 /// a mistyped `--out ~` or `--out /tmp` must not be taken for an old output.
 enum OutputDirectory {

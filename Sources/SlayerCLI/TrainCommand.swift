@@ -171,7 +171,6 @@ enum TrainCommand {
       checkpoint = c
     }
     let out = URL(fileURLWithPath: try a.path("out") ?? "train-nmnist-\(s.net)")
-    try OutputDirectory.checkReplaceable(out, markers: ["history.json", "checkpoint"], command: "train nmnist")
     let every = try a.int("every", default: 0, in: 0...1_000_000)
 
     let clock = ContinuousClock(), loadStart = clock.now
