@@ -78,12 +78,40 @@ enum TrainCommand {
       loss = NumSpikesLoss(labels: [], start: try value("lossStart") { Double($0) }, stop: try value("lossStop") { Double($0) },
                            trueCount: try value("trueCount") { Double($0) }, falseCount: try value("falseCount") { Double($0) },
                            scale: try value("numSpikesScale") { Double($0) })
+      try check(file: file, prefix: "configuration")
+    }
+
+    /// What the command line checks as it parses, checked again for settings read from a file.
+    func check(file: String, prefix: String) throws {
+      func fail(_ key: String, _ expected: String, _ found: String) -> IOError {
+        IOError(file: file, message: "\(prefix).\(key): expected \(expected), found '\(found)'")
+      }
+      guard ["mlp", "cnn"].contains(net) else { throw fail("net", "mlp or cnn", net) }
+      guard ["adam", "nadam"].contains(optimizer) else { throw fail("optimizer", "adam or nadam", optimizer) }
+      guard (1...10_000).contains(batch) else { throw fail("batch", "1…10000", "\(batch)") }
+      guard limit >= 0 else { throw fail("limit", "a count ≥ 0", "\(limit)") }
+      try TrainingCheck.number(learningRate, in: .leastNonzeroMagnitude...1e6, expected: "a learning rate in (0, 10⁶]", file: file,
+                               field: "\(prefix).learningRate")
+      try TrainCommand.checkLoss(neuron, loss, file: file, prefix: prefix)
     }
 
     /// Adam with AMSGrad (the examples) or Nadam without (the author's recipe, issue #58).
     var optimizerValue: Optimizer {
       optimizer == "nadam" ? Optimizer(.nadam, learningRate: learningRate) : Optimizer(.adam, learningRate: learningRate, amsgrad: true)
     }
+  }
+
+  /// The neuron and the NumSpikes loss on the N-MNIST grid (Ts 1 ms, T = 300): what the engine would
+  /// otherwise trap on half way through training (a region beyond 300 ms, a time constant ≤ 0).
+  static func checkLoss(_ neuron: NeuronParameters, _ loss: NumSpikesLoss, file: String, prefix: String) throws {
+    let grid = SimulationParameters(Ts: NMNISTDataset.Ts, tSample: NMNISTDataset.durationMs)
+    try TrainingCheck.neuron(neuron, grid, file: file, prefix: prefix == "training.error" ? "neuron" : prefix)
+    try TrainingCheck.region(start: loss.start, stop: loss.stop, Ts: grid.Ts, steps: grid.steps, file: file,
+                             field: prefix == "training.error" ? "training.error.tgtSpikeRegion" : "\(prefix).lossStart/lossStop")
+    for (key, value) in [("trueCount", loss.trueCount), ("falseCount", loss.falseCount)] {
+      try TrainingCheck.number(value, in: 0...1e9, expected: "a spike count in 0…10⁹", file: file, field: "\(prefix).\(key)")
+    }
+    try TrainingCheck.number(loss.scale, in: -1e9...1e9, expected: "a finite numSpikesScale", file: file, field: "\(prefix).numSpikesScale")
   }
 
   /// The example networks on the `(N, 2, 34, 34, 300)` input, slayerPytorch's `spike(psp(synapse(x)))` per layer.
@@ -144,16 +172,14 @@ enum TrainCommand {
         throw IOError(file: config, message: "simulation: expected Ts 1 and tSample ≥ 300 (the binned N-MNIST grid), "
           + "found Ts \(p.simulation.Ts), tSample \(p.simulation.tSample)")
       }
-      // The kernels on the N-MNIST grid, which the file's own grid need not be.
-      try NeuronCheck.check(p.neuron, SimulationParameters(Ts: NMNISTDataset.Ts, tSample: NMNISTDataset.durationMs),
-                            file: config, prefix: "neuron")
-      s.neuron = p.neuron
+      s.neuron = p.neuron  // checked with the loss below, on the N-MNIST grid (the file's own grid need not be it)
       if let error = p.error {
         guard error.type == "NumSpikes", let loss = error.numSpikesLoss(labels: []) else {
           throw IOError(file: config, message: "training.error: expected type NumSpikes with a region and counts, found type \(error.type)")
         }
         s.loss = loss
       }
+      try checkLoss(s.neuron, s.loss, file: config, prefix: "training.error")
     }
 
     var history: [Trainer.EpochRecord] = []
@@ -302,6 +328,17 @@ enum TrainCommand {
     guard let seed = UInt64(configuration["seed"] ?? ""), let learningRate = Double(configuration["learningRate"] ?? ""),
           let optimizerName = configuration["optimizer"], weightScales.count == 2 else {
       throw UsageError("train oxford: the checkpoint's configuration lacks seed, learningRate, optimizer or weightScale: \(configuration)")
+    }
+    // A checkpoint's configuration is a file the user hands in: its numbers are checked as the options are.
+    let source = try a.path("resume").map { $0 + "/state.json" } ?? "the command line"
+    try TrainingCheck.number(learningRate, in: .leastNonzeroMagnitude...1e6, expected: "a learning rate in (0, 10⁶]", file: source,
+                             field: "configuration.learningRate")
+    guard ["adam", "nadam"].contains(optimizerName) else {
+      throw IOError(file: source, message: "configuration.optimizer: expected adam or nadam, found '\(optimizerName)'")
+    }
+    for scale in weightScales {
+      try TrainingCheck.number(scale, in: .leastNonzeroMagnitude...1e9, expected: "weight scales > 0", file: source,
+                               field: "configuration.weightScale")
     }
     let out = URL(fileURLWithPath: try a.path("out") ?? "train-oxford")
     let simulation = SimulationParameters(Ts: 1, tSample: 1900), neurons = 200

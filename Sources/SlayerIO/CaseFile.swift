@@ -280,15 +280,9 @@ struct CaseReader {
       let region = try object(l["tgtSpikeRegion"], "loss.tgtSpikeRegion", allowed: ["start", "stop"])
       let start = try number(region, "start", in: "loss.tgtSpikeRegion")
       let stop = try number(region, "stop", in: "loss.tgtSpikeRegion")
-      // NumSpikesLoss.region rounds the same way; checked here in Double, before any Int.
-      let lo = (start / simulation.Ts).rounded(.toNearestOrEven)
-      let hi = (stop / simulation.Ts).rounded(.toNearestOrEven)
-      let steps = simulation.steps
-      guard lo >= 0, lo < hi, hi <= Double(steps) else {
-        throw fail("loss.tgtSpikeRegion", "expected 0 ≤ rint(start/Ts) < rint(stop/Ts) ≤ T = "
-          + "\(steps), found start \(Self.text(start)) ms → sample \(Self.text(lo)), stop "
-          + "\(Self.text(stop)) ms → sample \(Self.text(hi))")
-      }
+      // NumSpikesLoss.region rounds the same way; checked in Double, before any Int.
+      try TrainingCheck.region(start: start, stop: stop, Ts: simulation.Ts, steps: simulation.steps, file: jsonPath,
+                               field: "loss.tgtSpikeRegion")
       let count = try object(l["tgtSpikeCount"], "loss.tgtSpikeCount", allowed: ["true", "false"])
       var counts: [Double] = []
       for key in ["true", "false"] {

@@ -133,6 +133,7 @@ public struct Checkpoint: Sendable, Equatable {
     guard let rule = Optimizer.Rule(rawValue: s.rule) else {
       throw IOError(file: url.path, message: "optimizer.rule: expected sgd, adam or nadam, found '\(s.rule)'")
     }
+    try checkState(state, file: url.path)
     var optimizer = TrainingOptimizer(Optimizer(rule, learningRate: s.learningRate, beta1: s.beta1, beta2: s.beta2,
                                                 epsilon: s.epsilon, amsgrad: s.amsgrad, momentum: s.momentum))
     optimizer.step = s.step
@@ -148,6 +149,31 @@ public struct Checkpoint: Sendable, Equatable {
                       optimizer: optimizer, tensors: tensors)
   }
 
+  /// The numbers of `state.json` that the optimizer and the trainer would trap on or turn into NaN.
+  static func checkState(_ state: State, file: String) throws {
+    func fail(_ field: String, _ expected: String, _ found: String) -> IOError {
+      IOError(file: file, message: "\(field): expected \(expected), found \(found)")
+    }
+    let s = state.optimizer
+    guard state.epoch >= 0 else { throw fail("epoch", "a count ≥ 0", "\(state.epoch)") }
+    // `power(β, step)` loops over 0..<step: negative would trap, huge would never end.
+    guard (0...1_000_000_000).contains(s.step) else { throw fail("optimizer.step", "a step count in 0…10⁹", "\(s.step)") }
+    try TrainingCheck.number(s.learningRate, in: .leastNonzeroMagnitude...1e6, expected: "a learning rate in (0, 10⁶]",
+                             file: file, field: "optimizer.learningRate")
+    for (key, value) in [("beta1", s.beta1), ("beta2", s.beta2)] {
+      try TrainingCheck.number(value, in: 0...(1 - .ulpOfOne), expected: "a decay in [0, 1)", file: file, field: "optimizer.\(key)")
+    }
+    try TrainingCheck.number(s.epsilon, in: .leastNonzeroMagnitude...1, expected: "an epsilon in (0, 1]", file: file, field: "optimizer.epsilon")
+    try TrainingCheck.number(s.momentum, in: 0...1, expected: "a momentum in [0, 1]", file: file, field: "optimizer.momentum")
+    for (j, entry) in state.tensors.enumerated() {
+      // In op order, as the optimizer's moments are (one array per learnable op, op order).
+      guard entry.op >= 0, j == 0 || entry.op > state.tensors[j - 1].op else {
+        throw fail("tensors[\(j)].op", "op indices ≥ 0 in increasing order", "\(state.tensors.map(\.op))")
+      }
+      guard entry.count >= 0 else { throw fail("tensors[\(j)].count", "a count ≥ 0", "\(entry.count)") }
+    }
+  }
+
   /// A checkpoint from its fields.
   public init(epoch: Int, seed: UInt64, configuration: [String: String], history: [Trainer.EpochRecord],
               optimizer: TrainingOptimizer, tensors: [Int: [Float]]) {
@@ -155,12 +181,15 @@ public struct Checkpoint: Sendable, Equatable {
     self.optimizer = optimizer; self.tensors = tensors
   }
 
-  /// The elements of `directory/name`, which must hold `count` of them.
+  /// The elements of `directory/name`, which must hold `count` of them, all finite.
   static func values(_ directory: URL, _ name: String, count: Int) throws -> [Double] {
     let url = directory.appendingPathComponent(name)
     let array = try Npy.read(url)
     guard array.values.count == count else {
       throw IOError(file: url.path, message: "expected \(count) values, found \(array.values.count) (shape \(array.shape))")
+    }
+    if let bad = array.values.firstIndex(where: { !$0.isFinite }) {
+      throw IOError(file: url.path, message: "expected finite values, found \(array.values[bad]) at index \(bad)")
     }
     return array.values
   }

@@ -9,7 +9,7 @@ typealias Make = @Sendable (Scene) throws -> Void
 typealias Args = @Sendable (Scene) -> [String]
 
 enum MalformationRows {
-  static var all: [Malformation] { npy + caseJSON + events + lists + yaml + cli }
+  static var all: [Malformation] { npy + caseJSON + events + lists + yaml + checkpoints + cli }
 
   // MARK: Helpers
 
@@ -410,6 +410,74 @@ enum MalformationRows {
          goodSimulation + goodNeuron + "training:\n  error: {type: NumSpikes, tgtSpikeRegion: {start: 10, stop: 5}, tgtSpikeCount: {true: 6, false: 1}}\n"),
     yaml("yaml: negative spike count", at: "training.error.tgtSpikeCount.false", expected: "expected at least 0.0", found: "found -2.0",
          goodSimulation + goodNeuron + "training:\n  error: {type: NumSpikes, tgtSpikeRegion: {start: 0, stop: 5}, tgtSpikeCount: {true: 6, false: -2}}\n"),
+  ]
+
+  // MARK: Checkpoints (--resume)
+
+  /// The settings `train nmnist` records, as text.
+  static let nmnistConfiguration = [
+    "net": "mlp", "batch": "8", "learningRate": "0.01", "optimizer": "adam", "seed": "1", "limit": "0", "theta": "10.0",
+    "tauSr": "1.0", "tauRef": "1.0", "scaleRef": "2.0", "tauRho": "0.1", "scaleRho": "0.25", "refKernelEpsilon": "0.01",
+    "lossStart": "0.0", "lossStop": "300.0", "trueCount": "60.0", "falseCount": "10.0", "numSpikesScale": "1.0",
+  ]
+
+  /// ``nmnistConfiguration`` with one value changed.
+  static func configuration(_ key: String, _ value: String) -> [String: String] {
+    var c = nmnistConfiguration
+    c[key] = value
+    return c
+  }
+
+  /// A valid checkpoint of a 3-2 dense network after one Adam step in `ckpt/`, then `change` on its state.json.
+  static func checkpoint(configuration: [String: String] = nmnistConfiguration,
+                         _ change: @escaping @Sendable (inout [String: Any]) -> Void = { _ in }) -> Make {
+    { s in
+      let neuron = Neuron<Float>(NeuronParameters(), SimulationParameters(Ts: 1, tSample: 10))
+      var trainer = Trainer(network: Trainer.denseNetwork([3, 2], neuron: neuron, seed: 1), optimizer: Optimizer(.adam, learningRate: 0.01), seed: 1)
+      _ = trainer.train(Tensor(zeros: Shape(n: 1, c: 3, t: 10)), loss: .spikeTime(target: Tensor(zeros: Shape(n: 1, c: 2, t: 10))))
+      let dir = s.url("ckpt")
+      try Checkpoint(trainer: trainer, configuration: configuration, history: []).write(to: dir, network: trainer.network)
+      let url = dir.appendingPathComponent("state.json")
+      var state = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+      change(&state)
+      try JSONSerialization.data(withJSONObject: state).write(to: url)
+    }
+  }
+
+  static func checkpointRow(_ kind: String, file: String = "ckpt/state.json", at: String, expected: String, found: String,
+                            library: Bool = true, _ make: @escaping Make) -> Malformation {
+    let read: @Sendable (Scene) throws -> Void = { _ = try Checkpoint.read($0.url("ckpt")) }
+    let args: Args = { ["train", "nmnist", "--data", $0.url("none").path, "--resume", $0.url("ckpt").path, "--epochs", "2"] }
+    return Malformation(kind: kind, file: file, at: at, expected: expected, found: found, make: make, api: library ? read : nil, cli: args)
+  }
+
+  static let checkpoints: [Malformation] = [
+    checkpointRow("checkpoint: negative optimizer step", at: "optimizer.step", expected: "expected a step count in 0…10⁹",
+                  found: "found -3", checkpoint { s in var o = s["optimizer"] as! [String: Any]; o["step"] = -3; s["optimizer"] = o }),
+    checkpointRow("checkpoint: learning rate NaN-free but zero", at: "optimizer.learningRate", expected: "expected a learning rate in (0, 10⁶]",
+                  found: "found 0", checkpoint { s in var o = s["optimizer"] as! [String: Any]; o["learningRate"] = 0; s["optimizer"] = o }),
+    checkpointRow("checkpoint: tensors out of op order", at: "tensors[1].op", expected: "expected op indices ≥ 0 in increasing order",
+                  found: "found [0, 0]", checkpoint { s in
+                    var t = s["tensors"] as! [[String: Any]]; t.append(t[0]); s["tensors"] = t
+                  }),
+    checkpointRow("checkpoint: NaN in the weights", file: "ckpt/weights.op0.npy", at: "at index 4", expected: "expected finite values",
+                  found: "found nan", { s in
+                    try checkpoint()(s)
+                    try Npy.write(s.url("ckpt/weights.op0.npy"), shape: [2, 3], float32: [0, 0, 0, 0, .nan, 0])
+                  }),
+    checkpointRow("checkpoint: batch 0 in the configuration", at: "configuration.batch", expected: "expected 1…10000", found: "found '0'",
+                  library: false, checkpoint(configuration: configuration("batch", "0"))),
+    checkpointRow("checkpoint: spike region beyond the N-MNIST window", at: "configuration.lossStart/lossStop",
+                  expected: "rint(stop/Ts) ≤ T = 300", found: "stop 500 ms → sample 500", library: false,
+                  checkpoint(configuration: configuration("lossStop", "500"))),
+    checkpointRow("checkpoint: zero time constant in the configuration", at: "configuration.tauSr", expected: "expected a value > 0",
+                  found: "found 0", library: false, checkpoint(configuration: configuration("tauSr", "0"))),
+    cli("yaml: spike region beyond the N-MNIST window", file: "network.yaml", at: "training.error.tgtSpikeRegion",
+        expected: "rint(stop/Ts) ≤ T = 300", found: "stop 500 ms → sample 500",
+        make: { try $0.write("network.yaml", text: goodSimulation + goodNeuron
+          + "training:\n  error: {type: NumSpikes, tgtSpikeRegion: {start: 0, stop: 500}, tgtSpikeCount: {true: 60, false: 10}}\n") }) {
+      ["train", "nmnist", "--data", $0.url("none").path, "--net", "mlp", "--epochs", "1", "--config", $0.url("network.yaml").path]
+    },
   ]
 
   // MARK: Command-line arguments
