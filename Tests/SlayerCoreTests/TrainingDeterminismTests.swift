@@ -2,7 +2,8 @@
 // `DEVELOPERS.md`: parallelism splits outputs, never a sum). DeterminismTests.swift checks each op
 // once; this checks what a user sees after training: every weight, every optimizer moment and the
 // epoch's loss sum, after two epochs of minibatches with a short last batch, the shuffle, the
-// optimizer steps and the delay clamp.
+// optimizer steps and the delay clamp; and every op of `Layer` in one network (replicateInTime
+// and unpool included, which DeterminismTests leaves out), run twice on the same thread count.
 import SlayerCore
 import Testing
 
@@ -67,5 +68,42 @@ struct TrainingDeterminismTests {
     let initialWeights = initial.weightedLayers.flatMap { initial.weights(of: $0)!.map { UInt64($0.bitPattern) } }
     #expect(Array(trained[stepWords..<(stepWords + initialWeights.count)]) != initialWeights, "no weight changed")
     #expect(trained[2] != 0 && trained[2] != trained[5], "the loss sums \(trained[2]), \(trained[5]) show no learning")
+  }
+
+  /// Every op of `Layer`, forward and backward (input gradient too), on (2, 2, 4, 4, 1) inputs
+  /// replicated over 20 samples.
+  static func allOps(threads: Int) -> [UInt32] {
+    let saved = Parallel.maxThreads
+    defer { Parallel.maxThreads = saved }
+    Parallel.maxThreads = threads
+    let w = { (count: Int, seed: UInt64) in TestData.uniform(count, -1, 5, seed: seed).map { Float($0) } }
+    let neuron = Neuron<Float>(NeuronParameters(theta: 5, tauSr: 1, tauRho: 1), SimulationParameters(Ts: 1, tSample: 20))
+    let net = Network(neuron: neuron, layers: [
+      .replicateInTime, .pspFilter(PSPFilter(count: 2, filters: w(10, 21))),
+      .conv(Conv2D(outChannels: 3, inChannels: 4, kernelHeight: 3, kernelWidth: 3, padding: 1, weights: w(108, 22))), .spike,
+      .pool(Pool(size: 2)), .psp, .unpool(Unpool(size: 2)),
+      .delay(Delay(delays: TestData.uniform(48, 0, 3, seed: 23).map { Float($0) }, perChannel: false)), .delayShift(1.5),
+      .dropout(Dropout(shape: Shape(n: 2, c: 3, h: 4, w: 4, t: 20), p: 0.25, seed: 24)),
+      .convTranspose(ConvTranspose2D(inChannels: 3, outChannels: 2, kernelHeight: 2, kernelWidth: 2, stride: 2, weights: w(24, 25))),
+      .spike, .psp, .dense(Dense(outputs: 3, inputs: 128, weights: w(384, 26))), .spike,
+    ])
+    var rng = SplitMix64(seed: 27)
+    let input = Tensor<Float>(shape: Shape(n: 2, c: 2, h: 4, w: 4, t: 1), scalars: (0..<64).map { _ in rng.uniform() < 0.5 ? 1 : 0 })
+    let loss = Loss<Float>.numSpikes(NumSpikesLoss(labels: [0, 2], start: 0, stop: 20, trueCount: 5, falseCount: 1))
+    let (trace, evaluation, grads) = net.evaluate(input, loss: loss)
+    var bits = trace.values.flatMap { $0.scalars.map(\.bitPattern) }
+    bits += trace.potentials.compactMap { $0 }.flatMap { $0.scalars.map(\.bitPattern) }
+    bits += grads.weights.compactMap { $0 }.flatMap { $0.map(\.bitPattern) } + grads.input.scalars.map(\.bitPattern)
+    bits += [UInt32(truncatingIfNeeded: evaluation.loss.bitPattern), UInt32(truncatingIfNeeded: evaluation.loss.bitPattern >> 32)]
+    return bits
+  }
+
+  @Test("every op, replicateInTime to dense: 1, 2 and 16 threads and a repeated run give the same bits")
+  func everyOpAcrossThreadCounts() {
+    let runs = [1, 2, 16, 16].map { Self.allOps(threads: $0) }
+    #expect(runs[1] == runs[0], "2 threads differ from 1")
+    #expect(runs[2] == runs[0], "16 threads differ from 1")
+    #expect(runs[3] == runs[2], "a second run on 16 threads differs from the first")
+    #expect(runs[0].count > 5000 && runs[0].contains { $0 != 0 && $0 != Float(1).bitPattern })
   }
 }
