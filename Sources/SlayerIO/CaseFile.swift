@@ -358,22 +358,20 @@ struct CaseReader {
     let url = directory.appendingPathComponent(name)
     let missing = fail(field, "expected the .npy file \(Self.describe(name)) in the case directory, "
       + "found no such file")
-    let data: Data
-    if let files {
-      guard let bytes = files.arrays[name] else { throw missing }
-      data = bytes
-    } else {
-      var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory),
-            !isDirectory.boolValue else { throw missing }
-      do { data = try Data(contentsOf: url) } catch {
-        throw IOError(file: url.path, message: "\(field): open: expected a readable .npy file, found "
-          + "error: \(error.localizedDescription)")
-      }
-    }
     let array: Npy.Array
     do {
-      let header = try Npy.decodeHeader(data, file: url.path)
+      // On disk, only the header is read before the size is judged: the file itself could be
+      // larger than the limit.
+      let header: Npy.HeaderInfo
+      if let files {
+        guard let bytes = files.arrays[name] else { throw missing }
+        header = try Npy.decodeHeader(bytes, file: url.path)
+      } else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory),
+              !isDirectory.boolValue else { throw missing }
+        header = try Npy.readHeader(url)
+      }
       guard header.descr == "<f4" else {
         throw IOError(file: url.path, message: "expected dtype '<f4' (float32, the case format's only "
           + "dtype), found '\(header.descr)'")
@@ -385,8 +383,8 @@ struct CaseReader {
           + "\(CaseMemory.text(Double(memoryLimit))) once decoded (the memory limit; raise it with "
           + "--max-memory GB), found shape \(Npy.tupleText(header.shape)), \(CaseMemory.text(bytes))")
       }
-      array = try Npy.decode(data, file: url.path)
-    } catch let error as IOError {
+      array = try files.map { try Npy.decode($0.arrays[name]!, file: url.path) } ?? Npy.read(url)
+    } catch let error as IOError where error.file != jsonPath {
       throw IOError(file: error.file, message: "\(field): \(error.message)")
     }
     if let bad = array.values.firstIndex(where: { !$0.isFinite }) {

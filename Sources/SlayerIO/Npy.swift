@@ -72,6 +72,25 @@ public enum Npy {
     return try decode(data, file: url.path)
   }
 
+  /// The header of the `.npy` file at `url`, reading only its first MiB (``decodeHeader(_:file:fileLength:)``):
+  /// what a reader checks before it reads a file that could be gigabytes.
+  ///
+  /// - Throws: ``IOError`` naming `url.path` if the file cannot be read or its header is malformed.
+  public static func readHeader(_ url: URL) throws -> HeaderInfo {
+    let prefix: Data, length: Int
+    do {
+      let handle = try FileHandle(forReadingFrom: url)
+      defer { try? handle.close() }
+      length = Int(try handle.seekToEnd())
+      try handle.seek(toOffset: 0)
+      prefix = try handle.read(upToCount: 1 << 20) ?? Data()
+    } catch {
+      throw IOError(file: url.path, message:
+        "open: expected a readable .npy file, found error: \(error.localizedDescription)")
+    }
+    return try decodeHeader(prefix, file: url.path, fileLength: length)
+  }
+
   /// Decodes the bytes of a `.npy` file; `file` names it in errors.
   ///
   /// Accepts format versions 1.0, 2.0 and 3.0, C order, and the dtypes `<f4`, `<f8`, `|u1`, `<u1`,
@@ -105,10 +124,14 @@ public enum Npy {
   /// Checks everything of ``decode(_:file:)`` except the element values, without allocating
   /// anything in proportion to the shape: a reader can judge the size before decoding.
   ///
-  /// - Throws: ``IOError`` as ``decode(_:file:)``.
-  public static func decodeHeader(_ data: Data, file: String) throws -> HeaderInfo {
+  /// - Parameters:
+  ///   - data: the file's bytes, or only its first bytes when `fileLength` is given (enough to
+  ///     hold the header; ``readHeader(_:)`` reads 1 MiB).
+  ///   - fileLength: the length of the whole file, when `data` is only its beginning.
+  /// - Throws: ``IOError`` as ``decode(_:file:)``, and for a header longer than `data` holds.
+  public static func decodeHeader(_ data: Data, file: String, fileLength: Int? = nil) throws -> HeaderInfo {
     let bytes = data.count <= 1 << 16 ? [UInt8](data) : [UInt8](data.prefix(1 << 16))
-    let total = data.count
+    let total = fileLength ?? data.count
     func failure(_ message: String) -> IOError { IOError(file: file, message: message) }
 
     // Magic and version.
@@ -141,6 +164,10 @@ public enum Npy {
         + "\(total))")
     }
     let dataStart = headerStart + Int(headerLength)
+    guard dataStart <= data.count else {
+      throw failure("header: expected a header within the first \(data.count) bytes read (numpy itself reads "
+        + "at most 10000), found one of \(headerLength) bytes (length field at byte offset 8)")
+    }
     // A header beyond the first 64 KiB is read now (numpy's own limit is 10 000 bytes).
     let headerBytes = dataStart <= bytes.count ? bytes : [UInt8](data.prefix(dataStart))
     let header = try parseHeader(
