@@ -5,6 +5,10 @@
 // `SpikeBinning` would silently drop such events (slayerPytorch's `toSpikeTensor` does); a data
 // set loader calls these checks instead, so that a corrupt file is an error naming the file, the
 // event, its byte offset, the field, what was expected and what came.
+//
+// PAPER-DIFF: slayerPytorch reads such files and drops the events outside the tensor; the oracle's
+// N-MNIST and Oxford loaders refuse them (every published sample passes: N-MNIST x, y ≤ 33 in time
+// order, Oxford ids < 200).
 import Foundation
 
 extension EventFile {
