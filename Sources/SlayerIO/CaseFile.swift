@@ -35,8 +35,8 @@ public struct SlayerCase: Sendable {
   public var opNames: [String]
   /// For each op with a learnable tensor, the shape of that tensor as the case gives it.
   public var parameterShapes: [Int: [Int]] = [:]
-  /// The estimated bytes a run of the case holds at its peak (``CaseMemory``), already checked
-  /// against the limit it was loaded with.
+  /// The estimated bytes a run of the case holds at its peak (the formula is in
+  /// `CaseMemory.swift`), already checked against the limit it was loaded with.
   public var memoryEstimate: Int = 0
 
   /// The name of the case description inside a case directory.
@@ -53,7 +53,9 @@ public struct SlayerCase: Sendable {
 
   /// Reads and checks the case in `directory`.
   ///
-  /// - Parameter memoryLimit: the most bytes the case may need (``memoryEstimate``).
+  /// - Parameters:
+  ///   - directory: the case directory, which holds `case.json` and the `.npy` files it names.
+  ///   - memoryLimit: the most bytes the case may need (``memoryEstimate``).
   /// - Throws: ``IOError`` naming the file, the field path, what was expected and what came, for
   ///   malformed JSON, a wrong `format`/`version`, a missing or mistyped field, an unknown key, an
   ///   unknown or not-yet-supported op, an unreadable, non-`<f4` or non-finite `.npy`, shapes

@@ -157,7 +157,9 @@ public enum CaseRunner {
   /// Writes `op<k>.npy`, `op<k>.u.npy` for spike ops, and `report.json`; with a loss also
   /// `loss.json`, `grad.input.npy` and `grad.op<k>.weights.npy` for dense ops.
   ///
-  /// - Parameter memoryLimit: the most bytes the case may need (``SlayerCase/memoryEstimate``).
+  /// - Parameters:
+  ///   - directory: the case directory.
+  ///   - memoryLimit: the most bytes the case may need (``SlayerCase/memoryEstimate``).
   /// - Throws: ``IOError`` from ``SlayerCase/load(_:memoryLimit:)`` or from writing.
   @discardableResult
   public static func run(_ directory: URL, memoryLimit: Int = SlayerCase.defaultMemoryLimit) throws -> CaseResult {

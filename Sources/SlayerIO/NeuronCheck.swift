@@ -25,7 +25,7 @@ public enum NeuronCheck {
   }
 
   /// ``checkScalars(_:file:prefix:)``, then every sample of ε and ν on the grid `simulation`,
-  /// rounded to float32 as ``Neuron`` stores them, must be finite. Builds the kernels: call it only
+  /// rounded to float32 as `Neuron` stores them, must be finite. Builds the kernels: call it only
   /// once the number of samples is known to be reasonable.
   ///
   /// - Returns: the neuron, kernels built.

@@ -127,6 +127,7 @@ public enum Npy {
   /// - Parameters:
   ///   - data: the file's bytes, or only its first bytes when `fileLength` is given (enough to
   ///     hold the header; ``readHeader(_:)`` reads 1 MiB).
+  ///   - file: the path named in errors.
   ///   - fileLength: the length of the whole file, when `data` is only its beginning.
   /// - Throws: ``IOError`` as ``decode(_:file:)``, and for a header longer than `data` holds.
   public static func decodeHeader(_ data: Data, file: String, fileLength: Int? = nil) throws -> HeaderInfo {
