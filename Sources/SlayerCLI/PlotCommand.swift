@@ -31,7 +31,7 @@ enum PlotCommand {
     _ = try a.expectPositional([])
     let demo = SpikeTrainExperiment.Configuration()
     var p = demo.neuron, sim = demo.simulation
-    if let dir = a.string("case") {
+    if let dir = try a.path("case") {
       let c = try SlayerCase.load(URL(fileURLWithPath: dir))
       p = c.neuronParameters; sim = c.simulation
     }
@@ -40,8 +40,14 @@ enum PlotCommand {
     p.tauRho = try positive(a, "tau-rho", p.tauRho); p.scaleRho = try positive(a, "scale-rho", p.scaleRho)
     p.refKernelEpsilon = try positive(a, "ref-epsilon", p.refKernelEpsilon)
     sim.Ts = try positive(a, "Ts", sim.Ts); sim.tSample = try positive(a, "t-sample", sim.tSample)
+    // Checked in Double before `steps` converts the quotient to Int (which traps beyond Int), and
+    // bounded: a kernel can be as long as the window.
+    guard sim.tSample / sim.Ts <= 10_000_000 else {
+      throw UsageError("options --t-sample and --Ts: expected at most 10000000 samples (tSample / Ts), found "
+        + "\(sim.tSample) / \(sim.Ts) = \(sim.tSample / sim.Ts)")
+    }
     guard sim.steps >= 1 else { throw UsageError("option --t-sample \(sim.tSample) ms holds no sample of Ts \(sim.Ts) ms") }
-    let out = URL(fileURLWithPath: a.string("out") ?? "kernels.svg")
+    let out = URL(fileURLWithPath: try a.path("out") ?? "kernels.svg")
     try Plots.kernels(p, sim).write(to: out)
     for line in kernelSummary(p, sim) { print(line) }
     print("wrote \(out.path)")
@@ -84,14 +90,19 @@ enum PlotCommand {
       throw UsageError("option --op expects a spike op of this case (\(spikeOps.map(String.init).joined(separator: ", "))), found \(k) (\(c.opNames[k]))")
     }
     let expected = dir.appendingPathComponent(CaseRunner.expectedDirectoryName)
-    func tensor(_ name: String) throws -> Tensor<Float> {
+    func tensor(_ name: String, shape: [Int]? = nil) throws -> Tensor<Float> {
       let url = expected.appendingPathComponent(name)
       guard FileManager.default.fileExists(atPath: url.path) else {
         throw IOError(file: url.path, message: "not found; run `slayer run \(dir.path)` first")
       }
-      return try Npy.readTensor(url, as: Float.self, field: name)
+      return try Npy.readTensor(url, as: Float.self, expectedShape: shape, field: name)
     }
-    let post = try tensor("op\(k).u.npy"), spikes = try tensor("op\(k).npy")
+    // The spikes are read at the potential's shape: an edited expected/ must not index past them.
+    let post = try tensor("op\(k).u.npy"), spikes = try tensor("op\(k).npy", shape: post.shape.dims)
+    guard post.shape.count > 0 else {
+      throw IOError(file: expected.appendingPathComponent("op\(k).u.npy").path, message: "op\(k).u.npy: expected a tensor "
+        + "with positive extents, found \(post.shape)")
+    }
     let pre = k == 0 ? c.input : try tensor("op\(k - 1).npy")
     let s = post.shape, t = s.t
     let sample = try a.int("sample", default: 0, in: 0...max(0, s.n - 1))
@@ -101,7 +112,7 @@ enum PlotCommand {
     let counts = (0..<s.neurons).map { i in row(spikes, i).filter { $0 != 0 }.count }
     let busiest = counts.indices.max { counts[$0] < counts[$1] || (counts[$0] == counts[$1] && $0 > $1) } ?? 0
     let neuron = try a.int("neuron", default: busiest, in: 0...max(0, s.neurons - 1))
-    let out = URL(fileURLWithPath: a.string("out") ?? "membrane.svg")
+    let out = URL(fileURLWithPath: try a.path("out") ?? "membrane.svg")
     let title = "membrane potential of neuron \(neuron) (op \(k), sample \(sample)) of \(dir.lastPathComponent)"
     try Plots.membrane(pre: pre.shape == s ? row(pre, neuron) : nil, post: row(post, neuron), spikes: row(spikes, neuron),
                        theta: c.neuronParameters.theta, Ts: c.simulation.Ts, title: title).write(to: out)
@@ -119,7 +130,10 @@ enum PlotCommand {
     let a = try Arguments(args, valued: ["target", "Ts", "sample", "title", "out"], flags: [])
     let path = try a.expectPositional(["FILE.npy"])[0]
     let x = try Npy.readTensor(URL(fileURLWithPath: path), as: Float.self, field: "spikes")
-    let target = try a.string("target").map { try Npy.readTensor(URL(fileURLWithPath: $0), as: Float.self, expectedShape: x.shape.dims, field: "target") }
+    guard x.shape.count > 0 else {
+      throw IOError(file: path, message: "spikes: expected a tensor with positive extents, found \(x.shape)")
+    }
+    let target = try a.path("target").map { try Npy.readTensor(URL(fileURLWithPath: $0), as: Float.self, expectedShape: x.shape.dims, field: "target") }
     let Ts: Double
     if a.string("Ts") != nil {
       Ts = try positive(a, "Ts", 1)
@@ -132,7 +146,7 @@ enum PlotCommand {
       Ts = 1 / Double(h)
     }
     let sample = try a.int("sample", default: 0, in: 0...max(0, x.shape.n - 1))
-    let out = URL(fileURLWithPath: a.string("out") ?? "raster.svg")
+    let out = URL(fileURLWithPath: try a.path("out") ?? "raster.svg")
     let name = URL(fileURLWithPath: path).lastPathComponent
     let title = a.string("title") ?? (target == nil ? "spikes of \(name)" : "\(name) (blue) against the target (red)")
     try Plots.raster(x, sample: sample, Ts: Ts, target: target, title: title).write(to: out)
@@ -164,7 +178,7 @@ enum PlotCommand {
                       + "(\(s.lossPerEpoch.count)), found \(s.outputTimesPerEpoch.map { "\($0.count)" } ?? "none"); rerun `slayer demo`")
     }
     let history = zip(s.lossPerEpoch, times).enumerated().map { Plots.DemoEpoch(epoch: $0.offset, loss: $0.element.0, outputTimes: $0.element.1) }
-    let out = URL(fileURLWithPath: a.string("out") ?? "learning.svg")
+    let out = URL(fileURLWithPath: try a.path("out") ?? "learning.svg")
     try Plots.learning(history, target: s.targetTimesMs, tSample: s.tSample).write(to: out)
     print("\(history.count) epochs, first loss \(String(format: "%.5f", s.lossPerEpoch.first ?? 0)), last "
           + "\(String(format: "%.5f", s.lossPerEpoch.last ?? 0))")
@@ -183,7 +197,7 @@ enum PlotCommand {
     let a = try Arguments(args, valued: ["out", "title"], flags: [])
     let url = file(try a.expectPositional(["RUN_DIR"])[0], default: "history.json")
     let h = try decode(TrainingHistory.self, url)
-    let out = URL(fileURLWithPath: a.string("out") ?? "training.svg")
+    let out = URL(fileURLWithPath: try a.path("out") ?? "training.svg")
     if let epochs = h.epochs, !epochs.isEmpty {
       try Plots.training(epochs, title: a.string("title") ?? "SLAYER \(h.task ?? "training"): loss and accuracy per epoch").write(to: out)
       let last = epochs[epochs.count - 1]

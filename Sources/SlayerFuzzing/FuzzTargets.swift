@@ -40,7 +40,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
       case .npy: try Self.npy(bytes)
       case .case: try Self.caseJSON(bytes, context: context)
       case .events: try Self.events(bytes)
-      case .yaml: _ = try NetworkParameters.parse(String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml")
+      case .yaml:
+        let p = try NetworkParameters.parse(String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml")
+        // What every reader of the file does next: count the samples of its grid.
+        precondition(p.simulation.steps >= 1, "yaml: a grid of \(p.simulation.steps) samples was accepted")
       case .list: _ = try NMNISTDataset.parseList(String(decoding: bytes, as: UTF8.self), file: "fuzz.txt")
       }
     } catch is IOError {

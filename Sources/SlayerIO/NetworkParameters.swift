@@ -104,6 +104,11 @@ public struct NetworkParameters: Sendable {
     r.warnUnknown(sim, "simulation", known: ["Ts", "tSample", "nSample"])
     let Ts = try r.number(sim, "simulation.Ts", atLeast: 0, inclusive: false)
     let tSample = try r.number(sim, "simulation.tSample", atLeast: Ts, inclusive: true, bound: "Ts = \(Ts)")
+    // Checked in Double before `SimulationParameters.steps` converts the quotient to Int, which
+    // traps beyond Int's range (`tSample: 3e20` crashed `train nmnist --config` there).
+    guard tSample / Ts <= Double(Int32.max) else {
+      throw r.fail("simulation.tSample", "expected tSample / Ts ≤ \(Int32.max) samples, found \(tSample) / \(Ts) = \(tSample / Ts)")
+    }
 
     let n = try r.map(root, "neuron", required: true)!
     let keys = ["theta", "tauSr", "tauRef", "scaleRef", "tauRho", "scaleRho"]

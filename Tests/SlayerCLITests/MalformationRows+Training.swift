@@ -138,6 +138,8 @@ extension MalformationRows {
          "simulation: {Ts: 0, tSample: 300}\n" + goodNeuron),
     yaml("yaml: tSample < Ts", at: "line 1: simulation.tSample", expected: "expected at least Ts = 1.0", found: "found 0.5",
          "simulation: {Ts: 1, tSample: 0.5}\n" + goodNeuron),
+    yaml("yaml: grid beyond Int (tSample / Ts)", at: "line 1: simulation.tSample", expected: "expected tSample / Ts ≤ 2147483647 samples",
+         found: "found 3e+20 / 1.0 = 3e+20", "simulation: {Ts: 1, tSample: 3e20}\n" + goodNeuron),
     yaml("yaml: NaN", at: "line 2: neuron.theta", expected: "expected a finite number", found: "found '.nan'",
          goodSimulation + "neuron: {type: SRMALPHA, theta: .nan, tauSr: 1.0, tauRef: 1.0, scaleRef: 2, tauRho: 1, scaleRho: 1}\n"),
     yaml("yaml: infinity", at: "line 5: neuron.tauSr", expected: "expected a finite number", found: "found '.inf'",
@@ -284,6 +286,18 @@ extension MalformationRows {
       ["train", "nmnist", "--data", "x", "--net", "mlp", "--lr", "-0.1"]
     },
     cli("cli: train without a task", at: "train", expected: "expects a task: nmnist or oxford", found: "found nothing") { _ in ["train"] },
+    cli("cli: plot kernels on a grid beyond Int", at: "options --t-sample and --Ts", expected: "expected at most 10000000 samples",
+        found: "found 1e+300 / 1e-300 = inf") { _ in ["plot", "kernels", "--Ts", "1e-300", "--t-sample", "1e300", "--out", "/dev/null"] },
+    cli("npy: raster of an empty tensor", file: "empty.npy", at: "spikes", expected: "expected a tensor with positive extents",
+        found: "found (0, 1, 1, 1, 5)", make: { try Npy.write($0.url("empty.npy"), shape: [0, 1, 1, 1, 5], float32: []) }) {
+      ["plot", "raster", $0.url("empty.npy").path, "--Ts", "1", "--out", $0.url("r.svg").path]
+    },
+    cli("npy: membrane plot of an edited expected/", file: "case/expected/op2.npy", at: "op2.npy", expected: "expected shape (2, 4, 1, 1, 40)",
+        found: "found (2, 4, 1, 1, 39)", make: { s in
+          try s.writeBaseCase()
+          try CaseRunner.run(s.caseDir)
+          try Npy.write(s.url("case/expected/op2.npy"), shape: [2, 4, 1, 1, 39], float32: [Float](repeating: 0, count: 312))
+        }) { ["plot", "membrane", $0.casePath, "--out", $0.url("m.svg").path] },
     cli("cli: fixtures without generate", at: "'fixtures generate'", expected: "expected 'fixtures generate'",
         found: "found 'fixtures list'") { _ in ["fixtures", "list"] },
   ]
