@@ -197,6 +197,10 @@ enum PlotCommand {
     let a = try Arguments(args, valued: ["out", "title"], flags: [])
     let url = file(try a.expectPositional(["RUN_DIR"])[0], default: "history.json")
     let h = try decode(TrainingHistory.self, url)
+    // Epoch numbers become Double axis ends and back (`Plots.training`): one beyond 2⁶³ would trap.
+    if let epochs = h.epochs, let bad = epochs.firstIndex(where: { !(0...1_000_000_000).contains($0.epoch) }) {
+      throw IOError(file: url.path, message: "epochs[\(bad)].epoch: expected an epoch number in 0…1000000000, found \(epochs[bad].epoch)")
+    }
     let out = URL(fileURLWithPath: try a.path("out") ?? "training.svg")
     if let epochs = h.epochs, !epochs.isEmpty {
       try Plots.training(epochs, title: a.string("title") ?? "SLAYER \(h.task ?? "training"): loss and accuracy per epoch").write(to: out)

@@ -298,6 +298,12 @@ extension MalformationRows {
           try CaseRunner.run(s.caseDir)
           try Npy.write(s.url("case/expected/op2.npy"), shape: [2, 4, 1, 1, 39], float32: [Float](repeating: 0, count: 312))
         }) { ["plot", "membrane", $0.casePath, "--out", $0.url("m.svg").path] },
+    cli("history.json: plot training of a history with an absurd epoch", file: "run/history.json", at: "epochs[0].epoch",
+        expected: "expected an epoch number in 0…1000000000", found: "found 9223372036854775807", make: { s in
+          let record = "\"trainLoss\": 1, \"trainAccuracy\": 0.5, \"seconds\": 1"
+          try s.write("run/history.json", text: "{\"task\": \"nmnist-mlp\", \"epochs\": [{\"epoch\": 9223372036854775807, \(record)}, "
+            + "{\"epoch\": 0, \(record)}]}")
+        }) { ["plot", "training", $0.url("run").path, "--out", $0.url("t.svg").path] },
     cli("cli: fixtures without generate", at: "'fixtures generate'", expected: "expected 'fixtures generate'",
         found: "found 'fixtures list'") { _ in ["fixtures", "list"] },
   ]
