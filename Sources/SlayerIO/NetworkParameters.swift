@@ -105,7 +105,8 @@ public struct NetworkParameters: Sendable {
     let Ts = try r.number(sim, "simulation.Ts", atLeast: 0, inclusive: false)
     let tSample = try r.number(sim, "simulation.tSample", atLeast: Ts, inclusive: true, bound: "Ts = \(Ts)")
     // Checked in Double before `SimulationParameters.steps` converts the quotient to Int, which
-    // traps beyond Int's range (`tSample: 3e20` crashed `train nmnist --config` there).
+    // traps beyond Int's range: libFuzzer found `tSample: 50e300` (Tests/SlayerFuzzingTests/Corpus/yaml),
+    // which crashed `train nmnist --config` there.
     guard tSample / Ts <= Double(Int32.max) else {
       throw r.fail("simulation.tSample", "expected tSample / Ts ≤ \(Int32.max) samples, found \(tSample) / \(Ts) = \(tSample / Ts)")
     }
