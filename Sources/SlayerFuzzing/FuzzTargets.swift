@@ -71,6 +71,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
   static func caseJSON(_ bytes: [UInt8], context: FuzzContext) throws {
     let (json, arrays) = caseFiles(bytes, context: context)
+    // Both readers see every input: each must refuse the other's cases cleanly.
+    do { try tsslCase(json, arrays, context) } catch is IOError {}
     let c = try SlayerCase.decode(caseJSON: json, arrays: arrays,
                                   directory: URL(fileURLWithPath: "/fuzz"), memoryLimit: context.memoryLimit)
     precondition(c.memoryEstimate <= context.memoryLimit, "case: loaded with an estimate above the limit")
@@ -79,6 +81,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     guard c.memoryEstimate <= context.computeLimit else { return }
     let result = CaseRunner.compute(c)
     precondition(result.outputs.count == c.opNames.count, "case: \(result.outputs.count) outputs for \(c.opNames.count) ops")
+  }
+
+  /// The TSSL-BP reader, and for a small loaded case the forward and backward pass.
+  static func tsslCase(_ json: Data, _ arrays: [String: Data], _ context: FuzzContext) throws {
+    let c = try TSSLCase.decode(caseJSON: json, arrays: arrays, directory: URL(fileURLWithPath: "/fuzz"),
+                                memoryLimit: context.computeLimit)
+    let result = TSSLCaseRunner.compute(c)
+    precondition(result.outputs.count == c.opNames.count, "tssl case: \(result.outputs.count) outputs for \(c.opNames.count) ops")
   }
 
   /// The `case` target's input split into `case.json` and the arrays (the context's, plus `x.npy`

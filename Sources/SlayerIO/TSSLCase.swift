@@ -39,6 +39,15 @@ public struct TSSLCase: Sendable {
     try CaseReader(directory: directory, files: nil, memoryLimit: memoryLimit).readTSSL()
   }
 
+  /// Checks a TSSL-BP case held in memory, as ``SlayerCase/decode(caseJSON:arrays:directory:memoryLimit:)``
+  /// does an SRMALPHA one (for the fuzzer and the tests).
+  ///
+  /// - Throws: ``IOError`` as ``load(_:memoryLimit:)``.
+  public static func decode(caseJSON: Data, arrays: [String: Data], directory: URL,
+                            memoryLimit: Int = SlayerCase.defaultMemoryLimit) throws -> TSSLCase {
+    try CaseReader(directory: directory, files: (caseJSON, arrays), memoryLimit: memoryLimit).readTSSL()
+  }
+
   /// Whether `directory/case.json` declares `"neuron": {"type": "TSSLBP", …}`; false for anything
   /// unreadable, so that the SRMALPHA reader reports the problem.
   public static func declares(_ directory: URL) -> Bool {
@@ -52,8 +61,10 @@ public struct TSSLCase: Sendable {
 extension CaseReader {
   func readTSSL() throws -> TSSLCase {
     let data: Data
-    do { data = try Data(contentsOf: URL(fileURLWithPath: jsonPath)) } catch {
-      throw IOError(file: jsonPath, message: "open: expected a readable case.json, found error: " + error.localizedDescription)
+    if let files { data = files.json } else {
+      do { data = try Data(contentsOf: URL(fileURLWithPath: jsonPath)) } catch {
+        throw IOError(file: jsonPath, message: "open: expected a readable case.json, found error: " + error.localizedDescription)
+      }
     }
     let top = try object(try JSONValue.decode(data, file: jsonPath), "",
                          allowed: ["format", "version", "description", "simulation", "neuron", "input", "ops", "loss"])

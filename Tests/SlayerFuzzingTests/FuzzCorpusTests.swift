@@ -30,14 +30,17 @@ struct FuzzCorpusTests {
     print("fuzz corpus \(target): \(seeds.count) seeds and \(files.count) past crashes replayed")
   }
 
-  @Test("the case seeds load: they name the fixture arrays the context holds")
+  @Test("the case seeds load (SRMALPHA or TSSL-BP): they name the fixture arrays the context holds")
   func caseSeedsLoad() throws {
     let context = FuzzContext(fixtures: Self.fixtures)
     var loaded = 0
     let seeds = FuzzTarget.case.seeds(context: context, fixtures: Self.fixtures)
     for seed in seeds {
       let (json, arrays) = FuzzTarget.caseFiles(seed, context: context)
-      if (try? SlayerCase.decode(caseJSON: json, arrays: arrays, directory: URL(fileURLWithPath: "/fuzz"))) != nil { loaded += 1 }
+      let directory = URL(fileURLWithPath: "/fuzz")
+      let srm = try? SlayerCase.decode(caseJSON: json, arrays: arrays, directory: directory)
+      let tssl = try? TSSLCase.decode(caseJSON: json, arrays: arrays, directory: directory)
+      if srm != nil || tssl != nil { loaded += 1 }
     }
     #expect(seeds.count >= 40 && loaded == seeds.count, "\(loaded) of \(seeds.count) case seeds load in memory")
   }

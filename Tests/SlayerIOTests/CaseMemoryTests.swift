@@ -68,4 +68,21 @@ struct CaseMemoryTests {
     #expect(error.message.contains("ops[0]: expected a tensor of at most 1099511627776 elements, found shape (1, 1024, 1, 1, 2000000000)"),
             "\(error.message)")
   }
+
+  @Test("a TSSL-BP case over 2·10⁹ steps is refused before its neuron's T-sample kernel is built")
+  func tsslRefused() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slayer-memory-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try Npy.write(dir.appendingPathComponent("input.npy"), shape: [1, 1, 1, 1, 1], float32: [1])
+    let json = """
+      {"format": "slayer-case", "version": 1, "simulation": {"Ts": 1, "tSample": 2000000000},
+       "neuron": {"type": "TSSLBP", "tauM": 5, "tauS": 3, "theta": 1}, "input": "input.npy", "ops": [{"op": "replicateInTime"}]}
+      """
+    try Data(json.utf8).write(to: dir.appendingPathComponent("case.json"))
+    // Before the check the kernel alone was 2·10⁹ Doubles (16 GB), built ahead of any op.
+    let error = try #require(throws: IOError.self) { try TSSLCase.load(dir) }
+    #expect(error.message.contains("memory: expected a case needing at most 4.00 GB")
+            && error.message.contains("ops[0] of shape (1, 1, 1, 1, 2000000000)"), "\(error.message)")
+  }
 }
