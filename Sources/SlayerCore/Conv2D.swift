@@ -90,6 +90,8 @@ public struct Conv2D<Scalar: SpikeScalar>: Equatable, Sendable {
   /// W[o, i, ky, kx]·∂E/∂u[b, o, oy, ox, n] (sum in increasing o, ky, kx), and
   /// ∂E/∂W[o, i, ky, kx] = Σ_b Σ_{oy, ox} Σ_n ∂E/∂u[b, o, oy, ox, n]·a[b, c(i), iy, ix, n]
   /// (sum over b, oy, ox, n, increasing). Exact: drops nothing.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func pullback(_ gU: Tensor<Scalar>, input a: Tensor<Scalar>, inputGradient: Bool = true)
     -> (input: Tensor<Scalar>, weights: [Scalar])
   {

@@ -39,3 +39,11 @@ public struct Tensor<Scalar: SpikeScalar>: Equatable, Sendable {
     set { scalars[(((n * shape.c + c) * shape.h + h) * shape.w + w) * shape.t + t] = newValue }
   }
 }
+
+extension Tensor {
+  /// `count` scalars with unspecified values, for a kernel that writes every one of them (saves
+  /// clearing memory that is overwritten at once).
+  static func uninitialized(_ count: Int) -> [Scalar] {
+    [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+  }
+}

@@ -1,0 +1,97 @@
+/// The non-zero samples of a tensor's time rows, found in one pass and then visited by the
+/// event-driven kernels (``Engine/Mode/sparse``) instead of every sample.
+///
+/// A tensor `(N, C, H, W, T)` is `N·C·H·W` rows of `T` samples; a spike tensor has a few non-zero
+/// samples per row. Row r's events are `start[r]..<start[r + 1]`, their times ascending.
+struct RowEvents: Sendable {
+  /// Events of row r are at `start[r]..<start[r + 1]`.
+  var start: [Int]
+  /// The time index n of each event, ascending within its row.
+  var time: [Int32]
+  /// The value of each event, exactly, in `Double`.
+  var value: [Double]
+
+  /// The events of `rows` rows of `t` samples of `x`.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  init<S: SpikeScalar>(_ x: [S], rows: Int, t: Int) {
+    precondition(x.count == rows * t, "RowEvents: \(x.count) samples are not \(rows) rows of \(t)")
+    var start = [Int](repeating: 0, count: rows + 1)
+    var time: [Int32] = [], value: [Double] = []
+    x.withUnsafeBufferPointer { xb in
+      for row in 0..<rows {
+        let base = row * t
+        var n = 0
+        // Whole blocks of eight zeros are passed over by a bit test (±0 have no bits but the sign).
+        while n + 8 <= t {
+          if Self.blockIsZero(xb, base + n) {
+            n += 8
+            continue
+          }
+          for m in n..<n + 8 where xb[base + m] != 0 {
+            time.append(Int32(m))
+            value.append(xb[base + m].double)
+          }
+          n += 8
+        }
+        for m in n..<t where xb[base + m] != 0 {
+          time.append(Int32(m))
+          value.append(xb[base + m].double)
+        }
+        start[row + 1] = time.count
+      }
+    }
+    self.start = start
+    self.time = time
+    self.value = value
+  }
+
+  /// True when the eight elements from `offset` are all ±0.
+  @inline(__always)
+  static func blockIsZero<S: SpikeScalar>(_ x: UnsafeBufferPointer<S>, _ offset: Int) -> Bool {
+    let raw = UnsafeRawPointer(x.baseAddress! + offset)
+    if MemoryLayout<S>.size == 4 {
+      var bits: UInt64 = 0
+      for j in 0..<4 { bits |= raw.loadUnaligned(fromByteOffset: 8 * j, as: UInt64.self) }
+      return bits & 0x7FFF_FFFF_7FFF_FFFF == 0
+    }
+    var bits: UInt64 = 0
+    for j in 0..<8 { bits |= raw.loadUnaligned(fromByteOffset: 8 * j, as: UInt64.self) }
+    return bits & 0x7FFF_FFFF_FFFF_FFFF == 0
+  }
+
+  /// Total events.
+  var count: Int { time.count }
+
+  /// Events of row r.
+  @inline(__always)
+  func events(_ row: Int) -> Range<Int> { start[row]..<start[row + 1] }
+
+  /// The same events regrouped by time: for each block of `rowsPerBlock` consecutive rows (a sample
+  /// of a dense layer's input) and each time n, the rows active at n, ascending. Group
+  /// `block·t + n` holds entries `groupStart[g]..<groupStart[g + 1]` of `row` (the row's index
+  /// within its block) and `value`.
+  func byTime(rowsPerBlock: Int, t: Int) -> (groupStart: [Int], row: [Int32], value: [Double]) {
+    let rows = start.count - 1
+    let blocks = rows / rowsPerBlock
+    var groupStart = [Int](repeating: 0, count: blocks * t + 1)
+    for r in 0..<rows {
+      let g0 = (r / rowsPerBlock) * t
+      for e in events(r) { groupStart[g0 + Int(time[e]) + 1] += 1 }
+    }
+    for g in 0..<blocks * t { groupStart[g + 1] += groupStart[g] }
+    var fill = groupStart
+    var rowOf = [Int32](repeating: 0, count: count), valueOf = [Double](repeating: 0, count: count)
+    // Rows in increasing order, so each group lists its rows ascending.
+    for r in 0..<rows {
+      let g0 = (r / rowsPerBlock) * t, local = Int32(r % rowsPerBlock)
+      for e in events(r) {
+        let g = g0 + Int(time[e])
+        rowOf[fill[g]] = local
+        valueOf[fill[g]] = value[e]
+        fill[g] += 1
+      }
+    }
+    return (groupStart, rowOf, valueOf)
+  }
+}
