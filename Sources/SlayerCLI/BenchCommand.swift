@@ -84,10 +84,10 @@ enum BenchCommand {
         let steps = ops(repeats ?? b.repeats)
         let total = steps.reduce(0) { $0 + $1.seconds }
         for step in steps {
-          say("    \(step.name.padding(toLength: 56, withPad: " ", startingAt: 0)) \(pad(Int((1e6 * step.seconds).rounded()), 9)) µs  "
+          say("    \(step.name.padding(toLength: 72, withPad: " ", startingAt: 0)) \(pad(Int((1e6 * step.seconds).rounded()), 9)) µs  "
                 + "\(fmt(100 * step.seconds / total, 1)) %")
         }
-        say("    \("one training step, op by op (fastest of each)".padding(toLength: 56, withPad: " ", startingAt: 0)) "
+        say("    \("one training step, op by op (fastest of each)".padding(toLength: 72, withPad: " ", startingAt: 0)) "
               + "\(pad(Int((1e6 * total).rounded()), 9)) µs")
       }
       if json {

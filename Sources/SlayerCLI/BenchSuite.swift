@@ -235,7 +235,8 @@ enum BenchSuite {
     for (k, layer) in network.layers.enumerated() {
       let single = Network(neuron: network.neuron, layers: [layer])
       let (t, trace) = fastest { single.forward(x) }
-      times.append(("forward op\(k) \(layer.name) \(x.shape)", t))
+      let nonzero = 100 * Double(x.scalars.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }) / Double(max(1, x.scalars.count))
+      times.append(("forward op\(k) \(layer.name) \(x.shape) (\(fmt(nonzero, 1)) % non-zero)", t))
       traces.append(trace)
       x = trace.output
     }
@@ -246,7 +247,8 @@ enum BenchSuite {
     for k in network.layers.indices.reversed() where k >= first {
       let single = Network(neuron: network.neuron, layers: [network.layers[k]])
       let (t, pulled) = fastest { single.backward(traces[k], outputGradient: g, inputGradient: k > first) }
-      times.append(("pullback op\(k) \(network.layers[k].name)", t))
+      let nonzero = 100 * Double(g.scalars.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }) / Double(max(1, g.scalars.count))
+      times.append(("pullback op\(k) \(network.layers[k].name) (gradient \(fmt(nonzero, 1)) % non-zero)", t))
       g = pulled.input
       if let w = pulled.weights[0] { gradients.insert(w, at: 0) }
     }

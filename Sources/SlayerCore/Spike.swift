@@ -47,6 +47,19 @@ public enum Spike {
     let pre = u.scalars, nu = neuron.refKernel, theta = neuron.theta
     let height = S(1 / neuron.Ts)
     switch neuron.mode {
+    case .threshold where Engine.isDense:
+      Parallel.forEach(u.shape.rows, writing: &spikes, &post) { row, s, uOut in
+        let base = row * t
+        var acc = [Double](repeating: 0, count: t)  // u[n] in Double, refractory added in place
+        for n in 0..<t { acc[n] = pre[base + n].double }
+        for n in 0..<t {
+          let un = S(acc[n])
+          uOut[base + n] = un
+          guard un >= theta else { continue }
+          s[base + n] = height
+          for k in 1..<max(1, min(nu.count, t - n)) { acc[n + k] += nu[k].double }
+        }
+      }
     case .threshold:
       Parallel.forEachChunk(u.shape.rows, writing: &spikes, &post, cost: t) { rows, s, uOut in
         // acc[n]: u[n] in Double with the refractory responses added in place, set up only where a
@@ -112,11 +125,22 @@ public enum Spike {
     let g = gS.scalars, u = potential.scalars, t = gS.shape.t
     var gU = Tensor<S>.uninitialized(g.count)  // every element written
     let theta = p.theta
+    // In Float, the event-driven engine rounds ρ·g through ``GuardedExp`` (the same bits).
+    let guarded = S.self == Float.self && !Engine.isDense
     Parallel.forEachChunk(gS.shape.rows, writing: &gU, cost: 20 * t) { rows, out in
       g.withUnsafeBufferPointer { g in
         u.withUnsafeBufferPointer { u in
-          for n in rows.lowerBound * t..<rows.upperBound * t {
-            out[n] = g[n] == 0 ? 0 : S(rho(u[n].double, theta: theta, alpha: alpha, beta: beta) * g[n].double)
+          GuardedExp.table.withUnsafeBufferPointer { table in
+            for n in rows.lowerBound * t..<rows.upperBound * t {
+              if g[n] == 0 {
+                out[n] = 0
+              } else if guarded {
+                let y = -beta * abs(u[n].double - theta)
+                out[n] = S(Double(GuardedExp.product(alpha: alpha, y: y, g: g[n].double, table)))
+              } else {
+                out[n] = S(rho(u[n].double, theta: theta, alpha: alpha, beta: beta) * g[n].double)
+              }
+            }
           }
         }
       }
