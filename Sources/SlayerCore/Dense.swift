@@ -34,9 +34,9 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     precondition(a.shape.neurons == inputs, "dense: input \(a.shape) has \(a.shape.neurons) features, W is (\(outputs), \(inputs))")
     let t = a.shape.t, batch = a.shape.n
     let shape = Shape(n: batch, c: outputs, t: t)
-    var u = Engine.isDense ? [Scalar](repeating: 0, count: shape.count) : Tensor<Scalar>.uninitialized(shape.count)
     let w = weights, inputs = inputs, outputs = outputs
     if Engine.isDense {
+      var u = [Scalar](repeating: 0, count: shape.count)
       a.scalars.withUnsafeBufferPointer { x in
         nonisolated(unsafe) let x = x
         Parallel.forEachChunk(batch * outputs, writing: &u, cost: inputs * t) { rows, out in
@@ -58,6 +58,17 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     // block of eight outputs at once Σ_i W[o, i]·a[b, i, n] over them: each output still receives
     // its non-zero terms in increasing i, so the bits equal the dense sum's.
     let events = (rowEvents ?? RowEvents(a.scalars, rows: batch * inputs, t: t)).byTime(rowsPerBlock: inputs, t: t)
+    return forward(a, byTime: events)
+  }
+
+  /// ``forward(_:)`` on the event-driven engine, with the input's events grouped by time.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  func forward(_ a: Tensor<Scalar>, byTime events: RowEvents.ByTime) -> Tensor<Scalar> {
+    let t = a.shape.t, batch = a.shape.n
+    let shape = Shape(n: batch, c: outputs, t: t)
+    var u = Tensor<Scalar>.uninitialized(shape.count)  // every element written
+    let w = weights, inputs = inputs, outputs = outputs
     let width = Lanes.width
     Parallel.forEachChunk(Lanes.blocks(outputs), writing: &u, cost: width * (events.row.count + inputs)) { blocks, out in
       var wBlock = [Double](repeating: 0, count: inputs * width)  // W[o0 + j, i] at i·8 + j

@@ -26,12 +26,12 @@ enum Lanes {
     UnsafeMutableRawPointer(p.baseAddress! + offset).storeBytes(of: v, as: Vector.self)
   }
 
-  /// Rows of `t` samples in `Double`, each padded with zeros to `stride` (a multiple of eight, at
-  /// least `t`), and whether each row is all zero.
+  /// Rows of `t` samples in `Double`, each padded with zeros to `stride` (the least multiple of
+  /// `multiple` lanes that holds `t`), and whether each row is all zero.
   @_specialize(where S == Float)
   @_specialize(where S == Double)
-  static func paddedRows<S: SpikeScalar>(_ x: [S], rows: Int, t: Int) -> (values: [Double], stride: Int, zeroRow: [Bool]) {
-    let stride = blocks(t) * width
+  static func paddedRows<S: SpikeScalar>(_ x: [S], rows: Int, t: Int, multiple: Int = width) -> (values: [Double], stride: Int, zeroRow: [Bool]) {
+    let stride = (t + multiple - 1) / multiple * multiple
     var values = [Double](repeating: 0, count: rows * stride)
     var zeroRow = [Bool](repeating: true, count: rows)
     x.withUnsafeBufferPointer { xb in

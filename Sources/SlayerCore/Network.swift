@@ -77,8 +77,8 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
     public var values: [Tensor<Scalar>]
     /// For each spike op k, the post-refractory potential u_post; nil for other ops.
     public var potentials: [Tensor<Scalar>?]
-    /// For each dense op k on the event-driven engine, the non-zero samples of its input, found
-    /// once for the forward pass and the weight gradient.
+    /// For each dense and conv op k on the event-driven engine, the non-zero samples of its input,
+    /// found once for the forward pass and the weight gradient.
     var inputEvents: [RowEvents?] = []
     /// The network's output, the last value.
     public var output: Tensor<Scalar> { values[values.count - 1] }
@@ -109,7 +109,9 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
       case .dense(let d):
         if !Engine.isDense { events = RowEvents(x.scalars, rows: x.shape.rows, t: x.shape.t) }
         y = d.forward(x, events: events)
-      case .conv(let c): y = c.forward(x)
+      case .conv(let c):
+        if !Engine.isDense { events = RowEvents(x.scalars, rows: x.shape.rows, t: x.shape.t) }
+        y = c.forward(x, events: events)
       case .convTranspose(let c): y = c.forward(x)
       case .pool(let p): y = p.forward(x, theta: neuron.parameters.theta)
       case .unpool(let p): y = p.forward(x, theta: neuron.parameters.theta)
@@ -156,7 +158,13 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
         } else {
           weights[k] = d.weightGradient(g, input: x, events: events)  // the first weighted op: g is not needed further
         }
-      case .conv(let c): (g, weights[k]) = c.pullback(g, input: x, inputGradient: wantInput)
+      case .conv(let c):
+        let events = trace.inputEvents.isEmpty ? nil : trace.inputEvents[k]
+        if wantInput {
+          (g, weights[k]) = (c.transposed(g, inputShape: x.shape), c.weightGradient(g, input: x, events: events))
+        } else {
+          weights[k] = c.weightGradient(g, input: x, events: events)  // the first weighted op: g is not needed further
+        }
       case .convTranspose(let c): (g, weights[k]) = c.pullback(g, input: x, inputGradient: wantInput)
       case .pool(let p): g = p.pullback(g, inputShape: x.shape, theta: neuron.parameters.theta)
       case .unpool(let p): g = p.pullback(g, theta: neuron.parameters.theta)

@@ -17,29 +17,54 @@ struct RowEvents: Sendable {
   init<S: SpikeScalar>(_ x: [S], rows: Int, t: Int) {
     precondition(x.count == rows * t, "RowEvents: \(x.count) samples are not \(rows) rows of \(t)")
     var start = [Int](repeating: 0, count: rows + 1)
-    var time: [Int32] = [], value: [Double] = []
+    // Two passes: count each row's events, then write them into arrays of the exact size. Whole
+    // blocks of eight zeros are passed over by a bit test (±0 have no bits but the sign); the
+    // other blocks are counted and compacted without branches.
     x.withUnsafeBufferPointer { xb in
+      var total = 0
       for row in 0..<rows {
         let base = row * t
         var n = 0
-        // Whole blocks of eight zeros are passed over by a bit test (±0 have no bits but the sign).
         while n + 8 <= t {
-          if Self.blockIsZero(xb, base + n) {
-            n += 8
-            continue
-          }
-          for m in n..<n + 8 where xb[base + m] != 0 {
-            time.append(Int32(m))
-            value.append(xb[base + m].double)
+          if !Self.blockIsZero(xb, base + n) {
+            for m in n..<n + 8 { total &+= xb[base + m] != 0 ? 1 : 0 }
           }
           n += 8
         }
-        for m in n..<t where xb[base + m] != 0 {
-          time.append(Int32(m))
-          value.append(xb[base + m].double)
-        }
-        start[row + 1] = time.count
+        for m in n..<t { total &+= xb[base + m] != 0 ? 1 : 0 }
+        start[row + 1] = total
       }
+    }
+    let total = start[rows]
+    func fill(_ time: UnsafeMutableBufferPointer<Int32>, _ value: UnsafeMutableBufferPointer<Double>) {
+      x.withUnsafeBufferPointer { xb in
+        var k = 0
+        // Each candidate is written at k and kept by advancing k only when it is non-zero; the
+        // arrays have one spare slot so that the last write of a row never runs past them.
+        func visit(_ m: Int, _ base: Int) {
+          let v = xb[base + m]
+          time[k] = Int32(truncatingIfNeeded: m)
+          value[k] = v.double
+          k &+= v != 0 ? 1 : 0
+        }
+        for row in 0..<rows {
+          let base = row * t
+          var n = 0
+          while n + 8 <= t {
+            if !Self.blockIsZero(xb, base + n) { for m in n..<n + 8 { visit(m, base) } }
+            n += 8
+          }
+          for m in n..<t { visit(m, base) }
+        }
+      }
+    }
+    var value: [Double] = []
+    let time = [Int32](unsafeUninitializedCapacity: total + 1) { time, count in
+      value = [Double](unsafeUninitializedCapacity: total + 1) { value, count in
+        fill(time, value)
+        count = total
+      }
+      count = total
     }
     self.start = start
     self.time = time
@@ -71,7 +96,7 @@ struct RowEvents: Sendable {
   /// of a dense layer's input) and each time n, the rows active at n, ascending. Group
   /// `block·t + n` holds entries `groupStart[g]..<groupStart[g + 1]` of `row` (the row's index
   /// within its block) and `value`.
-  func byTime(rowsPerBlock: Int, t: Int) -> (groupStart: [Int], row: [Int32], value: [Double]) {
+  func byTime(rowsPerBlock: Int, t: Int) -> ByTime {
     let rows = start.count - 1
     let blocks = rows / rowsPerBlock
     var groupStart = [Int](repeating: 0, count: blocks * t + 1)
@@ -92,6 +117,50 @@ struct RowEvents: Sendable {
         fill[g] += 1
       }
     }
-    return (groupStart, rowOf, valueOf)
+    return ByTime(groupStart: groupStart, row: rowOf, value: valueOf)
+  }
+
+  /// Events grouped by (block, time), ``byTime(rowsPerBlock:t:)``.
+  struct ByTime: Sendable {
+    var groupStart: [Int], row: [Int32], value: [Double]
+  }
+}
+
+extension RowEvents {
+  /// Read-only views of the events and of the samples they were found in, for inner loops.
+  struct Access<S: SpikeScalar> {
+    let start: UnsafeBufferPointer<Int>, time: UnsafeBufferPointer<Int32>, value: UnsafeBufferPointer<Double>
+    /// The rows' samples, `t` per row.
+    let x: UnsafeBufferPointer<S>
+    let t: Int
+
+    /// Events in row r.
+    @inline(__always)
+    func count(_ r: Int) -> Int { start[r + 1] - start[r] }
+
+    /// acc[n] += w·x[r, n] for every n: over the row's events when it has few, else over all its
+    /// samples (the zero ones add ±0, which changes no accumulator that started at +0).
+    @inline(__always)
+    func add(_ w: Double, row r: Int, into acc: UnsafeMutablePointer<Double>) {
+      let lo = start[r], hi = start[r + 1]
+      if hi == lo { return }
+      if 4 * (hi - lo) < t {
+        for e in lo..<hi { acc[Int(time[e])] += w * value[e] }
+      } else {
+        let row = x.baseAddress! + r * t
+        for n in 0..<t { acc[n] += w * row[n].double }
+      }
+    }
+  }
+
+  /// Runs `body` with views of these events and of `x`, the tensor they were found in.
+  func withAccess<S: SpikeScalar, R>(_ x: [S], t: Int, _ body: (Access<S>) -> R) -> R {
+    start.withUnsafeBufferPointer { start in
+      time.withUnsafeBufferPointer { time in
+        value.withUnsafeBufferPointer { value in
+          x.withUnsafeBufferPointer { x in body(Access(start: start, time: time, value: value, x: x, t: t)) }
+        }
+      }
+    }
   }
 }
