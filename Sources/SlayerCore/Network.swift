@@ -141,6 +141,15 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func backward(_ trace: Trace, outputGradient: Tensor<Scalar>, inputGradient: Bool = true) -> Gradients {
+    let (input, weights) = pullback(trace, outputGradient: outputGradient, inputGradient: inputGradient)
+    return Gradients(input: input ?? Tensor(zeros: trace.values[0].shape), weights: weights)
+  }
+
+  /// ``backward(_:outputGradient:inputGradient:)`` without forming the zero input gradient that
+  /// training discards: returns nil for ∂E/∂input when `inputGradient` is false.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  func pullback(_ trace: Trace, outputGradient: Tensor<Scalar>, inputGradient: Bool) -> (input: Tensor<Scalar>?, weights: [[Scalar]?]) {
     precondition(outputGradient.shape == trace.output.shape,
                  "backward: gradient \(outputGradient.shape) vs output \(trace.output.shape)")
     var g = outputGradient
@@ -175,7 +184,7 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
       case .spike: g = Spike.pullback(g, potential: trace.potentials[k]!, neuron)
       }
     }
-    return Gradients(input: inputGradient ? g : Tensor(zeros: trace.values[0].shape), weights: weights)
+    return (inputGradient ? g : nil, weights)
   }
 
   /// One whole step without an update: forward, loss, backward.

@@ -91,23 +91,37 @@ public struct Optimizer: Sendable {
             m[i] = step == 1 ? gi : momentum * m[i] + gi
             p[i] = S(p[i].double - learningRate * (momentum == 0 ? gi : m[i]))
           }
-        // One loop per variant, without branches, so that the compiler can vectorize it.
-        case .adam where amsgrad:
-          for i in range {
-            let gi = g[i].double
-            let mi = beta1 * m[i] + c1 * gi, vi = beta2 * v[i] + c2 * gi * gi, second = max(vMax[i], vi)
-            m[i] = mi
-            v[i] = vi
-            vMax[i] = second
-            p[i] = S(p[i].double - adamRate * mi / (second.squareRoot() / rootBias2 + epsilon))
-          }
+        // Adam four elements at a time (each lane the scalar formula, operation for operation;
+        // max(v̂, v) is "v if v ≥ v̂ else v̂", as Swift.max), then the scalar formula for the rest.
         case .adam:
-          for i in range {
+          let p0 = p.baseAddress!, m0 = m.baseAddress!, v0 = v.baseAddress!, x0 = vMax.baseAddress!, g0 = g.baseAddress!
+          var i = range.lowerBound
+          while i + 4 <= range.upperBound {
+            let gi = Adam4.load(g0 + i), pi = Adam4.load(p0 + i)
+            let mi = beta1 * SIMD4(m0 + i) + c1 * gi, vi = beta2 * SIMD4(v0 + i) + c2 * gi * gi
+            mi.store(m0 + i)
+            vi.store(v0 + i)
+            var second = vi
+            if amsgrad {
+              second = SIMD4(x0 + i).replacing(with: vi, where: vi .>= SIMD4(x0 + i))
+              second.store(x0 + i)
+            }
+            Adam4.store(pi - adamRate * mi / (second.squareRoot() / rootBias2 + epsilon), p0 + i)
+            i += 4
+          }
+          for i in i..<range.upperBound {
             let gi = g[i].double
             let mi = beta1 * m[i] + c1 * gi, vi = beta2 * v[i] + c2 * gi * gi
             m[i] = mi
             v[i] = vi
-            p[i] = S(p[i].double - adamRate * mi / (vi.squareRoot() / rootBias2 + epsilon))
+            let second: Double
+            if amsgrad {
+              second = max(vMax[i], vi)
+              vMax[i] = second
+            } else {
+              second = vi
+            }
+            p[i] = S(p[i].double - adamRate * mi / (second.squareRoot() / rootBias2 + epsilon))
           }
         case .nadam:
           for i in range {
@@ -129,6 +143,31 @@ public struct Optimizer: Sendable {
       }
     }
   }
+}
+
+/// Four parameters or gradients of the storage scalar, widened exactly to `Double` lanes.
+private enum Adam4 {
+  @inline(__always)
+  static func load<S: SpikeScalar>(_ p: UnsafeMutablePointer<S>) -> SIMD4<Double> { load(UnsafePointer(p)) }
+
+  @inline(__always)
+  static func load<S: SpikeScalar>(_ p: UnsafePointer<S>) -> SIMD4<Double> {
+    SIMD4(p[0].double, p[1].double, p[2].double, p[3].double)
+  }
+
+  /// Rounds each lane to the storage scalar.
+  @inline(__always)
+  static func store<S: SpikeScalar>(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<S>) {
+    p[0] = S(v[0]); p[1] = S(v[1]); p[2] = S(v[2]); p[3] = S(v[3])
+  }
+}
+
+extension SIMD4 where Scalar == Double {
+  @inline(__always)
+  init(_ p: UnsafeMutablePointer<Double>) { self = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self) }
+
+  @inline(__always)
+  func store(_ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD4<Double>.self) }
 }
 
 /// x raised to a non-negative integer power, by repeated multiplication (a fixed order: x·x·…).

@@ -16,55 +16,52 @@ struct RowEvents: Sendable {
   @_specialize(where S == Double)
   init<S: SpikeScalar>(_ x: [S], rows: Int, t: Int) {
     precondition(x.count == rows * t, "RowEvents: \(x.count) samples are not \(rows) rows of \(t)")
-    var start = [Int](repeating: 0, count: rows + 1)
-    // Two passes: count each row's events, then write them into arrays of the exact size. Whole
-    // blocks of eight zeros are passed over by a bit test (±0 have no bits but the sign); the
-    // other blocks are counted and compacted without branches.
+    // Two passes, each split over the worker threads by rows: count each row's events, then write
+    // them into arrays of the exact size. Whole blocks of eight zeros are passed over by a bit
+    // test (±0 have no bits but the sign).
+    var counts = [Int](repeating: 0, count: rows)
     x.withUnsafeBufferPointer { xb in
-      var total = 0
-      for row in 0..<rows {
-        let base = row * t
-        var n = 0
-        while n + 8 <= t {
-          if !Self.blockIsZero(xb, base + n) {
-            for m in n..<n + 8 { total &+= xb[base + m] != 0 ? 1 : 0 }
-          }
-          n += 8
-        }
-        for m in n..<t { total &+= xb[base + m] != 0 ? 1 : 0 }
-        start[row + 1] = total
-      }
-    }
-    let total = start[rows]
-    func fill(_ time: UnsafeMutableBufferPointer<Int32>, _ value: UnsafeMutableBufferPointer<Double>) {
-      x.withUnsafeBufferPointer { xb in
-        var k = 0
-        // Each candidate is written at k and kept by advancing k only when it is non-zero; the
-        // arrays have one spare slot so that the last write of a row never runs past them.
-        func visit(_ m: Int, _ base: Int) {
-          let v = xb[base + m]
-          time[k] = Int32(truncatingIfNeeded: m)
-          value[k] = v.double
-          k &+= v != 0 ? 1 : 0
-        }
-        for row in 0..<rows {
+      nonisolated(unsafe) let xb = xb
+      Parallel.forEachChunk(rows, writing: &counts, cost: t / 4) { range, counts in
+        for row in range {
           let base = row * t
-          var n = 0
+          var n = 0, count = 0
           while n + 8 <= t {
-            if !Self.blockIsZero(xb, base + n) { for m in n..<n + 8 { visit(m, base) } }
+            if !Self.blockIsZero(xb, base + n) {
+              for m in n..<n + 8 { count &+= xb[base + m] != 0 ? 1 : 0 }
+            }
             n += 8
           }
-          for m in n..<t { visit(m, base) }
+          for m in n..<t { count &+= xb[base + m] != 0 ? 1 : 0 }
+          counts[row] = count
         }
       }
     }
-    var value: [Double] = []
-    let time = [Int32](unsafeUninitializedCapacity: total + 1) { time, count in
-      value = [Double](unsafeUninitializedCapacity: total + 1) { value, count in
-        fill(time, value)
-        count = total
+    var start = [Int](repeating: 0, count: rows + 1)
+    for row in 0..<rows { start[row + 1] = start[row] + counts[row] }
+    let total = start[rows]
+    var time: [Int32] = uninitializedArray(total), value: [Double] = uninitializedArray(total)
+    x.withUnsafeBufferPointer { xb in
+      nonisolated(unsafe) let xb = xb
+      Parallel.forEachChunk(rows, writing: &time, &value, cost: t / 4) { range, time, value in
+        for row in range {
+          let base = row * t
+          var k = start[row], n = 0
+          func visit(_ m: Int) {
+            let v = xb[base + m]
+            if v != 0 {
+              time[k] = Int32(truncatingIfNeeded: m)
+              value[k] = v.double
+              k += 1
+            }
+          }
+          while n + 8 <= t {
+            if !Self.blockIsZero(xb, base + n) { for m in n..<n + 8 { visit(m) } }
+            n += 8
+          }
+          for m in n..<t { visit(m) }
+        }
       }
-      count = total
     }
     self.start = start
     self.time = time

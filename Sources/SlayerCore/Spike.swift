@@ -125,22 +125,11 @@ public enum Spike {
     let g = gS.scalars, u = potential.scalars, t = gS.shape.t
     var gU = Tensor<S>.uninitialized(g.count)  // every element written
     let theta = p.theta
-    // In Float, the event-driven engine rounds ρ·g through ``GuardedExp`` (the same bits).
-    let guarded = S.self == Float.self && !Engine.isDense
     Parallel.forEachChunk(gS.shape.rows, writing: &gU, cost: 20 * t) { rows, out in
       g.withUnsafeBufferPointer { g in
         u.withUnsafeBufferPointer { u in
-          GuardedExp.table.withUnsafeBufferPointer { table in
-            for n in rows.lowerBound * t..<rows.upperBound * t {
-              if g[n] == 0 {
-                out[n] = 0
-              } else if guarded {
-                let y = -beta * abs(u[n].double - theta)
-                out[n] = S(Double(GuardedExp.product(alpha: alpha, y: y, g: g[n].double, table)))
-              } else {
-                out[n] = S(rho(u[n].double, theta: theta, alpha: alpha, beta: beta) * g[n].double)
-              }
-            }
+          for n in rows.lowerBound * t..<rows.upperBound * t {
+            out[n] = g[n] == 0 ? 0 : S(rho(u[n].double, theta: theta, alpha: alpha, beta: beta) * g[n].double)
           }
         }
       }

@@ -40,6 +40,12 @@ public struct Tensor<Scalar: SpikeScalar>: Equatable, Sendable {
   }
 }
 
+/// An array of `count` elements of a trivial type with unspecified values, for a kernel that writes
+/// every one of them (saves clearing memory that is overwritten at once).
+func uninitializedArray<T: BitwiseCopyable>(_ count: Int) -> [T] {
+  [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+}
+
 extension Tensor {
   /// `count` scalars with unspecified values, for a kernel that writes every one of them (saves
   /// clearing memory that is overwritten at once).

@@ -147,10 +147,12 @@ public struct Trainer: Sendable {
   /// Forward, loss, backward, optimizer step on every learnable tensor, delay clamp.
   /// - Returns: the loss and output **before** the update.
   public mutating func train(_ input: Tensor<Float>, loss: Loss<Float>) -> Step {
-    let (trace, evaluation, gradients) = network.evaluate(input, loss: loss, inputGradient: false)
+    let trace = network.forward(input)
+    let evaluation = loss.evaluate(trace.output, network.neuron)
+    let gradients = network.pullback(trace, outputGradient: evaluation.gradient, inputGradient: false).weights
     let ops = network.weightedLayers
     var parameters = ops.map { network.weights(of: $0)! }
-    optimizer.update(&parameters, gradients: ops.map { gradients.weights[$0]! })
+    optimizer.update(&parameters, gradients: ops.map { gradients[$0]! })
     for (j, k) in ops.enumerated() { network.setWeights(of: k, parameters[j]) }
     network.clampDelays()
     return Step(loss: evaluation.loss, output: trace.output)
@@ -180,7 +182,10 @@ public struct Trainer: Sendable {
     precondition(!samples.isEmpty, "batch: no samples")
     let s = samples[0].shape
     precondition(samples.allSatisfy { $0.shape == s } && s.n == 1, "batch: samples must all have shape (1, C, H, W, T), the first is \(s)")
-    return Tensor(shape: Shape(n: samples.count, c: s.c, h: s.h, w: s.w, t: s.t), scalars: samples.flatMap(\.scalars))
+    var scalars: [Float] = []
+    scalars.reserveCapacity(samples.count * s.count)
+    for sample in samples { scalars += sample.scalars }
+    return Tensor(shape: Shape(n: samples.count, c: s.c, h: s.h, w: s.w, t: s.t), scalars: scalars)
   }
 
   /// Trains epoch number ``epoch`` on a labelled set and advances ``epoch``.

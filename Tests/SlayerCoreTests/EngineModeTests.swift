@@ -1,4 +1,4 @@
-@testable import SlayerCore
+import SlayerCore
 import Testing
 
 /// The event-driven engine against the plain dense loops (``Engine/Mode``): the same bits for every
@@ -92,48 +92,5 @@ struct EngineModeTests {
       #expect(conv.dense.map(\.bitPattern) == conv.sparse.map(\.bitPattern), "conv, kernel of \(kernel.count), seed \(seed)")
       #expect(corr.dense.map(\.bitPattern) == corr.sparse.map(\.bitPattern), "corr, kernel of \(kernel.count), seed \(seed)")
     }
-  }
-
-  @Test("the guarded exp gives the C library's bits, on random inputs and next to Float rounding boundaries", arguments: [68 as UInt64])
-  func guardedExp(seed: UInt64) {
-    var rng = SplitMix64(seed: seed)
-    var mismatches = 0, first = ""
-    GuardedExp.table.withUnsafeBufferPointer { table in
-      func check(alpha: Double, y: Double, g: Double) {
-        let expected = Float((alpha * Elementary.exp(y)) * g)
-        let actual = GuardedExp.product(alpha: alpha, y: y, g: g, table)
-        if expected.bitPattern != actual.bitPattern {
-          mismatches += 1
-          if first.isEmpty { first = "alpha \(alpha), y \(y), g \(g): expected \(expected), got \(actual)" }
-        }
-      }
-      for _ in 0..<200_000 {
-        let alpha = rng.uniform(0.01, 10), y = -rng.uniform(0, 1) * [1, 10, 100, 800][Int(rng.next() % 4)]
-        check(alpha: alpha, y: y, g: rng.uniform(-1, 1) * [1e-30, 1e-6, 1, 1e20][Int(rng.next() % 4)])
-      }
-      // g chosen so that the product lands next to the midpoint between two Floats, where the
-      // approximation cannot decide the rounding and the library must be called.
-      for _ in 0..<20_000 {
-        let alpha = rng.uniform(0.1, 2), y = -rng.uniform(0, 50)
-        let f = Float(rng.uniform(-1, 1)), midpoint = (Double(f) + Double(f.nextUp)) / 2
-        let nudge = [0, 1, -1, 1e-3, -1e-3][Int(rng.next() % 5)] * Double(f.ulp) * 1e-9
-        check(alpha: alpha, y: y, g: (midpoint + nudge) / (alpha * Elementary.exp(y)))
-      }
-    }
-    #expect(mismatches == 0, "seed \(seed): \(mismatches) products differ from the library's; first \(first)")
-  }
-
-  @Test("the approximation behind the guarded exp is within 4 ulps of the library's exp on [−700, 0]")
-  func approximationAccuracy() {
-    var rng = SplitMix64(seed: 69)
-    var worst = 0.0, at = 0.0
-    GuardedExp.table.withUnsafeBufferPointer { table in
-      for _ in 0..<200_000 {
-        let y = -rng.uniform(0, 700)
-        let exact = Elementary.exp(y), error = abs(GuardedExp.approximate(y, table) - exact) / exact.ulp
-        if error > worst { worst = error; at = y }
-      }
-    }
-    #expect(worst <= 4, "worst error \(worst) ulps at y = \(at) (seed 69)")
   }
 }
