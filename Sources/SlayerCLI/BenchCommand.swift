@@ -232,7 +232,14 @@ enum BenchCommand {
   }
 
   /// Resets the kernel's peak-RSS mark of this process (Linux `clear_refs` 5), where allowed.
+  ///
+  /// Memory freed by earlier benchmarks is first handed back to the system (`malloc_trim`), since
+  /// `slayer` asks the allocator to keep freed memory (``keepFreedMemory()``) and it would otherwise
+  /// count toward every later benchmark's peak.
   static func resetPeakMemory() {
+    #if os(Linux)
+      _ = glibcMallocTrim(0)
+    #endif
     try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
   }
 

@@ -96,6 +96,10 @@ func keepFreedMemory() {
   /// glibc's `int mallopt(int param, int value)` (`<malloc.h>`, which the Glibc module does not export).
   @_silgen_name("mallopt")
   func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
+
+  /// glibc's `int malloc_trim(size_t pad)`: hands the free heap back to the system.
+  @_silgen_name("malloc_trim")
+  func glibcMallocTrim(_ pad: Int) -> Int32
 #endif
 
 func printError(_ text: String) {
