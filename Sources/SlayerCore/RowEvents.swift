@@ -16,52 +16,52 @@ struct RowEvents: Sendable {
   @_specialize(where S == Double)
   init<S: SpikeScalar>(_ x: [S], rows: Int, t: Int) {
     precondition(x.count == rows * t, "RowEvents: \(x.count) samples are not \(rows) rows of \(t)")
-    // Two passes, each split over the worker threads by rows: count each row's events, then write
-    // them into arrays of the exact size. Whole blocks of eight zeros are passed over by a bit
-    // test (±0 have no bits but the sign).
-    var counts = [Int](repeating: 0, count: rows)
+    // One pass, split over the worker threads by ranges of rows, each collecting its own events;
+    // then the ranges are concatenated in order. Whole blocks of eight zeros are passed over by a
+    // bit test (±0 have no bits but the sign).
+    let pieces = max(1, min(rows, 4 * Parallel.threads))
+    var parts = [(counts: [Int], time: [Int32], value: [Double])](repeating: ([], [], []), count: pieces)
     x.withUnsafeBufferPointer { xb in
       nonisolated(unsafe) let xb = xb
-      Parallel.forEachChunk(rows, writing: &counts, cost: t / 4) { range, counts in
-        for row in range {
-          let base = row * t
-          var n = 0, count = 0
-          while n + 8 <= t {
-            if !Self.blockIsZero(xb, base + n) {
-              for m in n..<n + 8 { count &+= xb[base + m] != 0 ? 1 : 0 }
+      Parallel.forEachChunk(pieces, writing: &parts) { range, parts in
+        for piece in range {
+          let rowRange = rows * piece / pieces..<rows * (piece + 1) / pieces
+          var counts = [Int](), time = [Int32](), value = [Double]()
+          counts.reserveCapacity(rowRange.count)
+          for row in rowRange {
+            let base = row * t, before = time.count
+            func visit(_ m: Int) {
+              let v = xb[base + m]
+              if v != 0 {
+                time.append(Int32(truncatingIfNeeded: m))
+                value.append(v.double)
+              }
             }
-            n += 8
+            var n = 0
+            while n + 8 <= t {
+              if !Self.blockIsZero(xb, base + n) { for m in n..<n + 8 { visit(m) } }
+              n += 8
+            }
+            for m in n..<t { visit(m) }
+            counts.append(time.count - before)
           }
-          for m in n..<t { count &+= xb[base + m] != 0 ? 1 : 0 }
-          counts[row] = count
+          parts[piece] = (counts, time, value)
         }
       }
     }
     var start = [Int](repeating: 0, count: rows + 1)
-    for row in 0..<rows { start[row + 1] = start[row] + counts[row] }
-    let total = start[rows]
-    var time: [Int32] = uninitializedArray(total), value: [Double] = uninitializedArray(total)
-    x.withUnsafeBufferPointer { xb in
-      nonisolated(unsafe) let xb = xb
-      Parallel.forEachChunk(rows, writing: &time, &value, cost: t / 4) { range, time, value in
-        for row in range {
-          let base = row * t
-          var k = start[row], n = 0
-          func visit(_ m: Int) {
-            let v = xb[base + m]
-            if v != 0 {
-              time[k] = Int32(truncatingIfNeeded: m)
-              value[k] = v.double
-              k += 1
-            }
-          }
-          while n + 8 <= t {
-            if !Self.blockIsZero(xb, base + n) { for m in n..<n + 8 { visit(m) } }
-            n += 8
-          }
-          for m in n..<t { visit(m) }
-        }
+    var time = [Int32](), value = [Double]()
+    let total = parts.reduce(0) { $0 + $1.time.count }
+    time.reserveCapacity(total)
+    value.reserveCapacity(total)
+    var row = 0
+    for part in parts {
+      for c in part.counts {
+        start[row + 1] = start[row] + c
+        row += 1
       }
+      time += part.time
+      value += part.value
     }
     self.start = start
     self.time = time

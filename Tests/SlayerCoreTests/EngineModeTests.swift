@@ -1,4 +1,4 @@
-import SlayerCore
+@testable import SlayerCore
 import Testing
 
 /// The event-driven engine against the plain dense loops (``Engine/Mode``): the same bits for every
@@ -91,6 +91,33 @@ struct EngineModeTests {
       let corr = underBothEngines { TemporalFilter.corr(x, kernel: kernel, t: t, Ts: 0.5) }
       #expect(conv.dense.map(\.bitPattern) == conv.sparse.map(\.bitPattern), "conv, kernel of \(kernel.count), seed \(seed)")
       #expect(corr.dense.map(\.bitPattern) == corr.sparse.map(\.bitPattern), "corr, kernel of \(kernel.count), seed \(seed)")
+    }
+  }
+
+  @Test("the gradient check's row probe gives the full forward pass's bits", arguments: [70 as UInt64, 71])
+  func rowProbe(seed: UInt64) {
+    let (net, input) = TestData.twoLayer(Double.self, inputs: 23, hidden: 9, outputs: 2, seed: seed)
+    let twin = net.converted(to: Double.self, mode: .smooth)
+    let base = twin.forward(input).values
+    var rng = SplitMix64(seed: seed &+ 5)
+    for k in twin.weightedLayers {
+      let v = base[k]
+      let events = RowEvents(v.scalars, rows: v.shape.rows, t: v.shape.t).byTime(rowsPerBlock: v.shape.neurons, t: v.shape.t)
+      for _ in 0..<5 {
+        var w = twin.weights(of: k)!
+        let i = Int(rng.next() % UInt64(w.count))
+        w[i] += rng.uniform(-0.5, 0.5)
+        var probed = twin
+        probed.setWeights(of: k, w)
+        let full = probed.forward(input).values.map { $0.scalars.map(\.bitPattern) }
+        for mode in Engine.Mode.allCases {
+          let saved = Engine.mode
+          Engine.mode = mode
+          let fast = GradientCheck.rowProbe(probed, k, weight: i, base: base, events: events)?.map { $0.scalars.map(\.bitPattern) }
+          Engine.mode = saved
+          #expect(fast == full, "op\(k) weight \(i), \(mode) engine (seed \(seed))")
+        }
+      }
     }
   }
 }
