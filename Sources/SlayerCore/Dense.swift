@@ -35,20 +35,23 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     let t = a.shape.t, batch = a.shape.n
     let shape = Shape(n: batch, c: outputs, t: t)
     let w = weights, inputs = inputs, outputs = outputs
-    if Engine.isDense {
+    if Engine.isDense || (rowEvents == nil && prefersDenseLoops(a.scalars)) {
+      // The plain loops: every term, Σ_i in increasing i for eight samples at a time.
       var u = [Scalar](repeating: 0, count: shape.count)
       a.scalars.withUnsafeBufferPointer { x in
         nonisolated(unsafe) let x = x
         Parallel.forEachChunk(batch * outputs, writing: &u, cost: inputs * t) { rows, out in
-          var acc = [Double](repeating: 0, count: t)
-          for row in rows {
-            let b = row / outputs, o = row % outputs
-            for n in 0..<t { acc[n] = 0 }
-            for i in 0..<inputs {
-              let wi = w[o * inputs + i].double, base = (b * inputs + i) * t
-              for n in 0..<t { acc[n] += wi * x[base + n].double }
+          var buffer = [Double](repeating: 0, count: t)
+          buffer.withUnsafeMutableBufferPointer { acc in
+            for row in rows {
+              let b = row / outputs, o = row % outputs
+              for n in 0..<t { acc[n] = 0 }
+              for i in 0..<inputs {
+                let wi = w[o * inputs + i].double, source = x.baseAddress! + (b * inputs + i) * t
+                for n in 0..<t { acc[n] += wi * source[n].double }
+              }
+              for n in 0..<t { out[row * t + n] = Scalar(acc[n]) }
             }
-            for n in 0..<t { out[row * t + n] = Scalar(acc[n]) }
           }
         }
       }
@@ -103,6 +106,17 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
       }
     }
     return Tensor(shape: shape, scalars: u)
+  }
+
+  /// Whether the plain loops beat the event-driven ones on input `x` (same bits either way): the
+  /// event-driven forward costs about 6 cycles per event and block of eight outputs, the plain
+  /// loops about one cycle per two terms, so they win only for few outputs on a dense input.
+  func prefersDenseLoops(_ x: [Scalar]) -> Bool {
+    let blocks = Lanes.blocks(outputs)
+    if 6 * blocks <= outputs { return false }  // never, whatever the density
+    var nonzero = 0
+    x.withUnsafeBufferPointer { x in for v in x { nonzero &+= v != 0 ? 1 : 0 } }
+    return 6 * nonzero * blocks > outputs * x.count
   }
 
   /// The pullback: g_a = Wᵀ·g_u at every (batch, time), and g_W = Σ_{b, n} g_u[b, o, n]·a[b, i, n].
@@ -197,7 +211,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     let t = a.shape.t, batch = a.shape.n
     let inputs = inputs, outputs = outputs
     var gW = [Scalar](repeating: 0, count: weights.count)
-    if Engine.isDense {
+    if Engine.isDense || (events == nil && prefersDenseLoops(a.scalars)) {
       gU.scalars.withUnsafeBufferPointer { g in
         a.scalars.withUnsafeBufferPointer { x in
           nonisolated(unsafe) let g = g, x = x

@@ -51,7 +51,7 @@ public enum Parallel {
   ) {
     guard count > 0 else { return }
     let work = count.multipliedReportingOverflow(by: max(1, cost))
-    let affordable = work.overflow ? Int.max : work.partialValue / 20_000
+    let affordable = work.overflow ? Int.max : work.partialValue / 100_000
     let chunks = min(count, threads == 1 ? 1 : threads * 4, max(1, affordable))
     out.withUnsafeMutableBufferPointer { buffer in
       if chunks <= 1 {

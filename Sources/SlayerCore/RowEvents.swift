@@ -23,7 +23,7 @@ struct RowEvents: Sendable {
     var parts = [(counts: [Int], time: [Int32], value: [Double])](repeating: ([], [], []), count: pieces)
     x.withUnsafeBufferPointer { xb in
       nonisolated(unsafe) let xb = xb
-      Parallel.forEachChunk(pieces, writing: &parts) { range, parts in
+      Parallel.forEachChunk(pieces, writing: &parts, cost: rows * t / pieces) { range, parts in
         for piece in range {
           let rowRange = rows * piece / pieces..<rows * (piece + 1) / pieces
           var counts = [Int](), time = [Int32](), value = [Double]()
