@@ -34,3 +34,7 @@ if [ -d "$SLAYER_DATA/NMNISTsmall" ] && [ "${SKIP_NMNIST:-0}" != 1 ]; then
   $SLAYER plot training "$run" --title "SLAYER N-MNIST MLP (train1K, test100): loss and accuracy per epoch" --out Docs/images/nmnist-training.svg
   rm -rf "$run"
 fi
+
+# The scaling sweep of Docs/Performance.md: measured times, so redrawn only when re-measured
+# (release build; the machine's other load shows in it).
+$SLAYER bench --filter sweep- --svg Docs/images/bench-sweep.svg > /dev/null

@@ -9,6 +9,8 @@
 /// as slayerPytorch's `getClass` does (`slayer.md` §9.8).
 public enum Classifier {
   /// Spike counts Ts·Σ_n s[b, j, n], shape `(N, C·H·W)` row-major, summed in `Double` in time order.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public static func spikeCounts<S>(_ s: Tensor<S>, Ts: Double) -> [Double] {
     let t = s.shape.t
     return (0..<s.shape.rows).map { row in
@@ -19,6 +21,8 @@ public enum Classifier {
   }
 
   /// The predicted class of every sample in the batch.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public static func predict<S>(_ s: Tensor<S>, Ts: Double) -> [Int] {
     let counts = spikeCounts(s, Ts: Ts), k = s.shape.neurons
     return (0..<s.shape.n).map { b in

@@ -36,6 +36,8 @@ public struct ConvTranspose2D<Scalar: SpikeScalar>: Equatable, Sendable {
   }
 
   /// y = Wᵀ ⋆ x per time sample.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     adjointOf.transposed(x, inputShape: outputShape(x.shape))
   }
@@ -44,6 +46,8 @@ public struct ConvTranspose2D<Scalar: SpikeScalar>: Equatable, Sendable {
   ///
   /// Chain-rule lines: y = Aᵀx, so ∂E/∂x = A·∂E/∂y, and ⟨∂E/∂y, Aᵀx⟩ = ⟨A·∂E/∂y, x⟩ gives the weight
   /// gradient as the convolution's weight gradient with the roles of g and input exchanged. Exact.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func pullback(_ gY: Tensor<Scalar>, input x: Tensor<Scalar>, inputGradient: Bool = true)
     -> (input: Tensor<Scalar>, weights: [Scalar])
   {

@@ -60,6 +60,8 @@ public struct Delay<Scalar: SpikeScalar>: Equatable, Sendable {
   }
 
   /// y[n] = x[n − D] (or the interpolated twin).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ x: Tensor<Scalar>, _ neuron: Neuron<Scalar>) -> Tensor<Scalar> {
     check(x.shape)
     let t = x.shape.t, s = x.shape, xs = x.scalars, d = delays, smooth = neuron.mode == .smooth, Ts = neuron.Ts
@@ -87,6 +89,8 @@ public struct Delay<Scalar: SpikeScalar>: Equatable, Sendable {
   /// Chain-rule lines: ∂E/∂x[m] = ∂E/∂y[m + D]; ∂E/∂d as in the type's doc comment (slayerPytorch's
   /// backward difference, or the exact one; in the twin, the interpolation's exact derivative).
   /// Dropped: nothing beyond the straight-through treatment of trunc.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func pullback(_ gY: Tensor<Scalar>, input x: Tensor<Scalar>, output y: Tensor<Scalar>, _ neuron: Neuron<Scalar>)
     -> (input: Tensor<Scalar>, delays: [Scalar])
   {
@@ -149,6 +153,8 @@ public enum DelayGradient: String, Sendable, Codable {
 /// the one-sample axon delay of Loihi): y[n] = x[n − trunc(shift/Ts)].
 public enum DelayShift {
   /// y[n] = x[n − trunc(shift/Ts)], zero where that index is outside the window (`shift` in ms).
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public static func forward<S>(_ x: Tensor<S>, shift: Double, Ts: Double) -> Tensor<S> {
     let k = Delay<S>.samples(shift, Ts: Ts), t = x.shape.t
     var y = Tensor<S>(zeros: x.shape)
@@ -157,6 +163,8 @@ public enum DelayShift {
   }
 
   /// g_x[m] = g_y[m + trunc(shift/Ts)]. Exact.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public static func pullback<S>(_ gY: Tensor<S>, shift: Double, Ts: Double) -> Tensor<S> {
     let k = Delay<S>.samples(shift, Ts: Ts), t = gY.shape.t
     var g = Tensor<S>(zeros: gY.shape)

@@ -25,32 +25,98 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
   /// u = W·a at every (batch, time).
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
-  public func forward(_ a: Tensor<Scalar>) -> Tensor<Scalar> {
+  public func forward(_ a: Tensor<Scalar>) -> Tensor<Scalar> { forward(a, events: nil) }
+
+  /// ``forward(_:)`` with the input's events, when the caller already has them.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  func forward(_ a: Tensor<Scalar>, events rowEvents: RowEvents?) -> Tensor<Scalar> {
     precondition(a.shape.neurons == inputs, "dense: input \(a.shape) has \(a.shape.neurons) features, W is (\(outputs), \(inputs))")
     let t = a.shape.t, batch = a.shape.n
     let shape = Shape(n: batch, c: outputs, t: t)
-    var u = [Scalar](repeating: 0, count: shape.count)
-    let w = weights, x = a.scalars, inputs = inputs, outputs = outputs
-    let events = Self.nonzeroSamples(x, rows: batch * inputs, t: t)
-    Parallel.forEach(batch * outputs, writing: &u) { row, out in
-      // Event-driven: for each input row only its non-zero samples; every acc[n] still receives
-      // its non-zero terms in increasing i, so the bits equal the dense sum's.
-      let b = row / outputs, o = row % outputs
-      var acc = [Double](repeating: 0, count: t)
-      for i in 0..<inputs {
-        let wi = w[o * inputs + i].double
-        if wi == 0 { continue }
-        let base = (b * inputs + i) * t
-        for n in events[b * inputs + i] { acc[n] += wi * x[base + n].double }
+    let w = weights, inputs = inputs, outputs = outputs
+    if Engine.isDense || (rowEvents == nil && prefersDenseLoops(a.scalars)) {
+      // The plain loops: every term, Σ_i in increasing i for eight samples at a time.
+      var u = [Scalar](repeating: 0, count: shape.count)
+      a.scalars.withUnsafeBufferPointer { x in
+        nonisolated(unsafe) let x = x
+        Parallel.forEachChunk(batch * outputs, writing: &u, cost: inputs * t) { rows, out in
+          var buffer = [Double](repeating: 0, count: t)
+          buffer.withUnsafeMutableBufferPointer { acc in
+            for row in rows {
+              let b = row / outputs, o = row % outputs
+              for n in 0..<t { acc[n] = 0 }
+              for i in 0..<inputs {
+                let wi = w[o * inputs + i].double, source = x.baseAddress! + (b * inputs + i) * t
+                for n in 0..<t { acc[n] += wi * source[n].double }
+              }
+              for n in 0..<t { out[row * t + n] = Scalar(acc[n]) }
+            }
+          }
+        }
       }
-      for n in 0..<t { out[row * t + n] = Scalar(acc[n]) }
+      return Tensor(shape: shape, scalars: u)
+    }
+    // Event-driven: for each sample b and time n, the inputs active at n (ascending i), and for a
+    // block of eight outputs at once Σ_i W[o, i]·a[b, i, n] over them: each output still receives
+    // its non-zero terms in increasing i, so the bits equal the dense sum's.
+    let events = (rowEvents ?? RowEvents(a.scalars, rows: batch * inputs, t: t)).byTime(rowsPerBlock: inputs, t: t)
+    return forward(a, byTime: events)
+  }
+
+  /// ``forward(_:)`` on the event-driven engine, with the input's events grouped by time.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  func forward(_ a: Tensor<Scalar>, byTime events: RowEvents.ByTime) -> Tensor<Scalar> {
+    let t = a.shape.t, batch = a.shape.n
+    let shape = Shape(n: batch, c: outputs, t: t)
+    var u = Tensor<Scalar>.uninitialized(shape.count)  // every element written
+    let w = weights, inputs = inputs, outputs = outputs
+    let width = Lanes.width
+    Parallel.forEachChunk(Lanes.blocks(outputs), writing: &u, cost: width * (events.row.count + inputs)) { blocks, out in
+      var wBlock = [Double](repeating: 0, count: inputs * width)  // W[o0 + j, i] at i·8 + j
+      var tile = [Double](repeating: 0, count: t * width)         // u[b, o0 + j, n] at n·8 + j
+      for block in blocks {
+        let o0 = block * width, lanes = min(width, outputs - o0)
+        w.withUnsafeBufferPointer { w in
+          for i in 0..<inputs { for j in 0..<lanes { wBlock[i * width + j] = w[(o0 + j) * inputs + i].double } }
+        }
+        wBlock.withUnsafeBufferPointer { wb in
+          tile.withUnsafeMutableBufferPointer { tb in
+            events.groupStart.withUnsafeBufferPointer { gs in
+              events.row.withUnsafeBufferPointer { rowOf in
+                events.value.withUnsafeBufferPointer { value in
+                  for b in 0..<batch {
+                    for n in 0..<t {
+                      let g = b * t + n
+                      var acc = Lanes.Vector.zero
+                      for e in gs[g]..<gs[g + 1] { acc += Lanes.load(wb, Int(rowOf[e]) * width) * value[e] }
+                      Lanes.store(acc, tb, n * width)
+                    }
+                    for j in 0..<lanes {
+                      let base = (b * outputs + o0 + j) * t
+                      for n in 0..<t { out[base + n] = Scalar(tb[n * width + j]) }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
     }
     return Tensor(shape: shape, scalars: u)
   }
 
-  /// For each row of `t` samples, the indices of its non-zero samples, ascending.
-  static func nonzeroSamples(_ x: [Scalar], rows: Int, t: Int) -> [[Int]] {
-    (0..<rows).map { row in (0..<t).filter { x[row * t + $0] != 0 } }
+  /// Whether the plain loops beat the event-driven ones on input `x` (same bits either way): the
+  /// event-driven forward costs about 6 cycles per event and block of eight outputs, the plain
+  /// loops about one cycle per two terms, so they win only for few outputs on a dense input.
+  func prefersDenseLoops(_ x: [Scalar]) -> Bool {
+    let blocks = Lanes.blocks(outputs)
+    if 6 * blocks <= outputs { return false }  // never, whatever the density
+    var nonzero = 0
+    x.withUnsafeBufferPointer { x in for v in x { nonzero &+= v != 0 ? 1 : 0 } }
+    return 6 * nonzero * blocks > outputs * x.count
   }
 
   /// The pullback: g_a = Wᵀ·g_u at every (batch, time), and g_W = Σ_{b, n} g_u[b, o, n]·a[b, i, n].
@@ -69,37 +135,149 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
   public func pullback(_ gU: Tensor<Scalar>, input a: Tensor<Scalar>, inputGradient: Bool = true)
     -> (input: Tensor<Scalar>, weights: [Scalar])
   {
+    pullback(gU, input: a, inputGradient: inputGradient, events: nil)
+  }
+
+  /// ``pullback(_:input:inputGradient:)`` with the input's events, when the caller already has them.
+  func pullback(_ gU: Tensor<Scalar>, input a: Tensor<Scalar>, inputGradient: Bool, events: RowEvents?)
+    -> (input: Tensor<Scalar>, weights: [Scalar])
+  {
     precondition(gU.shape == Shape(n: a.shape.n, c: outputs, t: a.shape.t),
                  "dense pullback: gradient \(gU.shape) does not match output (\(a.shape.n), \(outputs), 1, 1, \(a.shape.t))")
+    let gA = inputGradient ? inputPullback(gU, inputShape: a.shape) : Tensor(zeros: a.shape)
+    return (gA, weightGradient(gU, input: a, events: events))
+  }
+
+  /// ∂E/∂a[b, i, n] = Σ_o W[o, i]·g_u[b, o, n], in increasing o.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  func inputPullback(_ gU: Tensor<Scalar>, inputShape: Shape) -> Tensor<Scalar> {
+    let t = inputShape.t, batch = inputShape.n
+    let w = weights, inputs = inputs, outputs = outputs
+    var gA = Engine.isDense ? [Scalar](repeating: 0, count: inputShape.count) : Tensor<Scalar>.uninitialized(inputShape.count)
+    if Engine.isDense {
+      gU.scalars.withUnsafeBufferPointer { g in
+        nonisolated(unsafe) let g = g
+        Parallel.forEachChunk(batch * inputs, writing: &gA, cost: outputs * t) { rows, out in
+          var acc = [Double](repeating: 0, count: t)
+          for row in rows {
+            let b = row / inputs, i = row % inputs
+            for n in 0..<t { acc[n] = 0 }
+            for o in 0..<outputs {
+              let wi = w[o * inputs + i].double, base = (b * outputs + o) * t
+              for n in 0..<t { acc[n] += wi * g[base + n].double }
+            }
+            for n in 0..<t { out[row * t + n] = Scalar(acc[n]) }
+          }
+        }
+      }
+      return Tensor(shape: inputShape, scalars: gA)
+    }
+    // Eight samples at once: acc[n ..< n + 8] += W[o, i]·g[b, o, n ..< n + 8] in increasing o,
+    // leaving out zero weights and all-zero gradient rows (their terms are ±0).
+    let g = Lanes.paddedRows(gU.scalars, rows: batch * outputs, t: t)
+    Parallel.forEachChunk(batch * inputs, writing: &gA, cost: outputs * t) { rows, out in
+      var terms = [(row: Int, weight: Double)]()
+      terms.reserveCapacity(outputs)
+      var buffer = [Double](repeating: 0, count: g.stride)  // one row's sums
+      buffer.withUnsafeMutableBufferPointer { sums in
+      g.values.withUnsafeBufferPointer { gd in
+        for row in rows {
+          let b = row / inputs, i = row % inputs
+          terms.removeAll(keepingCapacity: true)
+          for o in 0..<outputs {
+            let wi = w[o * inputs + i].double
+            if wi != 0 && !g.zeroRow[b * outputs + o] { terms.append(((b * outputs + o) * g.stride, wi)) }
+          }
+          terms.withUnsafeBufferPointer { terms in
+            for n0 in stride(from: 0, to: t, by: Lanes.width) {
+              var acc = Lanes.Vector.zero
+              for term in terms { acc += Lanes.load(gd, term.row + n0) * term.weight }
+              Lanes.store(acc, sums, n0)
+            }
+          }
+          for n in 0..<t { out[row * t + n] = Scalar(sums[n]) }
+        }
+      }
+      }
+    }
+    return Tensor(shape: inputShape, scalars: gA)
+  }
+
+  /// ∂E/∂W[o, i] = Σ_b Σ_n g_u[b, o, n]·a[b, i, n], over b then n increasing.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  func weightGradient(_ gU: Tensor<Scalar>, input a: Tensor<Scalar>, events: RowEvents?) -> [Scalar] {
     let t = a.shape.t, batch = a.shape.n
-    let w = weights, g = gU.scalars, x = a.scalars, inputs = inputs, outputs = outputs
-    var gA = [Scalar](repeating: 0, count: a.shape.count)
-    Parallel.forEach(inputGradient ? batch * inputs : 0, writing: &gA) { row, out in
-      let b = row / inputs, i = row % inputs
-      var acc = [Double](repeating: 0, count: t)
-      for o in 0..<outputs {
-        let wi = w[o * inputs + i].double
-        if wi == 0 { continue }
-        let base = (b * outputs + o) * t
-        for n in 0..<t {
-          let v = g[base + n]
-          if v != 0 { acc[n] += wi * v.double }
+    let inputs = inputs, outputs = outputs
+    var gW = [Scalar](repeating: 0, count: weights.count)
+    if Engine.isDense || (events == nil && prefersDenseLoops(a.scalars)) {
+      gU.scalars.withUnsafeBufferPointer { g in
+        a.scalars.withUnsafeBufferPointer { x in
+          nonisolated(unsafe) let g = g, x = x
+          Parallel.forEachChunk(outputs, writing: &gW, cost: inputs * batch * t) { os, out in
+            for o in os {
+              for i in 0..<inputs {
+                var acc = 0.0
+                for b in 0..<batch {
+                  let gBase = (b * outputs + o) * t, xBase = (b * inputs + i) * t
+                  for n in 0..<t { acc += g[gBase + n].double * x[xBase + n].double }
+                }
+                out[o * inputs + i] = Scalar(acc)
+              }
+            }
+          }
         }
       }
-      for n in 0..<t { out[row * t + n] = Scalar(acc[n]) }
+      return gW
     }
-    var gW = [Scalar](repeating: 0, count: w.count)
-    let events = Self.nonzeroSamples(x, rows: batch * inputs, t: t)
-    Parallel.forEach(outputs, writing: &gW) { o, out in
-      for i in 0..<inputs {
-        var acc = 0.0
-        for b in 0..<batch {
-          let gBase = (b * outputs + o) * t, xBase = (b * inputs + i) * t
-          for n in events[b * inputs + i] { acc += g[gBase + n].double * x[xBase + n].double }
+    // Event-driven over the input's non-zero samples, eight outputs at once: g is regrouped as
+    // (b, n) → g[b, o0 ..< o0 + 8, n], and each weight still sums its terms over b, then n,
+    // increasing. The events are listed input by input (i, then b, then n) so that each block
+    // reads them as one stream.
+    let rowEvents = events ?? RowEvents(a.scalars, rows: batch * inputs, t: t)
+    var first = [Int](repeating: 0, count: inputs + 1), at = [Int32](), value = [Double]()
+    at.reserveCapacity(rowEvents.count)
+    value.reserveCapacity(rowEvents.count)
+    for i in 0..<inputs {
+      for b in 0..<batch {
+        for e in rowEvents.events(b * inputs + i) {
+          at.append(Int32(b * t) + rowEvents.time[e])
+          value.append(rowEvents.value[e])
         }
-        out[o * inputs + i] = Scalar(acc)
+      }
+      first[i + 1] = at.count
+    }
+    let width = Lanes.width
+    gU.scalars.withUnsafeBufferPointer { g in
+      nonisolated(unsafe) let g = g
+      Parallel.forEachChunk(Lanes.blocks(outputs), writing: &gW, cost: width * (at.count + batch * t)) { blocks, out in
+        var gBlock = [Double](repeating: 0, count: batch * t * width)  // g[b, o0 + j, n] at (b·T + n)·8 + j
+        var sums = [Double](repeating: 0, count: inputs * width)        // ∂E/∂W[o0 + j, i] at i·8 + j
+        for block in blocks {
+          let o0 = block * width, lanes = min(width, outputs - o0)
+          for b in 0..<batch {
+            for n in 0..<t {
+              for j in 0..<lanes { gBlock[(b * t + n) * width + j] = g[(b * outputs + o0 + j) * t + n].double }
+            }
+          }
+          gBlock.withUnsafeBufferPointer { gb in
+            sums.withUnsafeMutableBufferPointer { sb in
+              at.withUnsafeBufferPointer { at in
+                value.withUnsafeBufferPointer { value in
+                  for i in 0..<inputs {
+                    var acc = Lanes.Vector.zero
+                    for e in first[i]..<first[i + 1] { acc += Lanes.load(gb, Int(at[e]) * width) * value[e] }
+                    Lanes.store(acc, sb, i * width)
+                  }
+                }
+              }
+            }
+          }
+          for j in 0..<lanes { for i in 0..<inputs { out[(o0 + j) * inputs + i] = Scalar(sums[i * width + j]) } }
+        }
       }
     }
-    return (Tensor(shape: a.shape, scalars: gA), gW)
+    return gW
   }
 }

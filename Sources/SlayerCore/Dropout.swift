@@ -22,6 +22,8 @@ public struct Dropout<Scalar: SpikeScalar>: Equatable, Sendable {
   }
 
   /// y = mask·x (the mask broadcast over time).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
     precondition(mask.count == x.shape.rows, "dropout: mask of \(mask.count) for input \(x.shape) (\(x.shape.rows) neurons)")
     let t = x.shape.t

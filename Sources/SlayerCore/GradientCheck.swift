@@ -49,6 +49,11 @@ public enum GradientCheck {
   /// Compares backprop with central differences for every weight of `network` (and the input, if
   /// `includeInput`), on the smooth twin in `Double`.
   ///
+  /// The probes are computed as fast as their bits allow: the ops before the perturbed one are not
+  /// run again (their values are the unperturbed ones); for a dense op followed by row-wise ops
+  /// (psp, spike), only the output row of the perturbed weight is recomputed through them; the
+  /// elements are checked in parallel. Each probe's value is the full forward pass's, bit for bit.
+  ///
   /// - Parameters:
   ///   - network: the network whose pullbacks are checked; its twin is built from it.
   ///   - input: the input spikes `(N, C, H, W, T)`.
@@ -62,44 +67,89 @@ public enum GradientCheck {
   ///   `.delays`), then `input` if asked.
   public static func run<S>(_ network: Network<S>, input: Tensor<S>, loss: Loss<S>,
                             step: Double = 1e-3, includeInput: Bool = false) -> [Entry] {
-    var twin = network.converted(to: Double.self, mode: .smooth)
+    let twin = network.converted(to: Double.self, mode: .smooth)
     let x = input.converted(to: Double.self)
     let l = loss.converted(to: Double.self)
     let base = twin.evaluate(x, loss: l)
-    let baseKinks = kinks(twin, base.trace)
-    func probe(_ net: Network<Double>, _ input: Tensor<Double>) -> (Double, Bool) {
-      let trace = net.forward(input)
-      return (l.value(trace.output, net.neuron, detachedAt: base.trace.output), kinks(net, trace) == baseKinks)
+    let baseKinks = kinks(twin, base.trace.values)
+    let center = l.value(base.trace.output, twin.neuron, detachedAt: base.trace.output)
+    /// The loss and the kink test of the network whose op values are `values` (values[0] is the input).
+    func judge(_ net: Network<Double>, _ values: [Tensor<Double>]) -> (Double, Bool) {
+      (l.value(values[values.count - 1], net.neuron, detachedAt: base.trace.output), kinks(net, values) == baseKinks)
     }
     var entries: [Entry] = []
     for k in twin.weightedLayers {
       let w0 = twin.weights(of: k)!
-      var spread: [Double] = []
-      let numeric = differences(w0, step: step, uncertainty: &spread) { w in
-        twin.setWeights(of: k, w)
-        return probe(twin, x)
+      let v = base.trace.values[k]
+      let events = RowEvents(v.scalars, rows: v.shape.rows, t: v.shape.t).byTime(rowsPerBlock: v.shape.neurons, t: v.shape.t)
+      let (numeric, spread) = parallelDifferences(w0, step: step, center: center) { i, w in
+        var net = twin
+        net.setWeights(of: k, w)
+        if let values = rowProbe(net, k, weight: i, base: base.trace.values, events: events) { return judge(net, values) }
+        let suffix = Network(neuron: net.neuron, layers: Array(net.layers[k...])).forward(base.trace.values[k])
+        return judge(net, Array(base.trace.values[..<k]) + suffix.values)
       }
-      twin.setWeights(of: k, w0)
       entries.append(compare(name: "op\(k).\(twin.layers[k].parameterName!)", analytic: base.gradients.weights[k]!,
                              numeric: numeric, uncertainty: spread))
     }
     if includeInput {
-      var spread: [Double] = []
-      let numeric = differences(x.scalars, step: step, uncertainty: &spread) { v in probe(twin, Tensor(shape: x.shape, scalars: v)) }
+      let (numeric, spread) = parallelDifferences(x.scalars, step: step, center: center) { _, v in
+        judge(twin, twin.forward(Tensor(shape: x.shape, scalars: v)).values)
+      }
       entries.append(compare(name: "input", analytic: base.gradients.input.scalars, numeric: numeric, uncertainty: spread))
     }
     return entries
   }
 
+  /// The op values of `net`, whose dense op k differs from the unperturbed network's only in
+  /// weight `i`, when op k is followed by row-wise ops only up to the next op that mixes rows:
+  /// the changed output row (one per sample) is recomputed through them and spliced into the
+  /// unperturbed values, and the ops from there on run in full. nil when op k is not dense.
+  static func rowProbe(_ net: Network<Double>, _ k: Int, weight i: Int, base: [Tensor<Double>],
+                       events: RowEvents.ByTime) -> [Tensor<Double>]? {
+    guard case .dense(let d) = net.layers[k] else { return nil }
+    let o = i / d.inputs
+    var end = k + 1  // ops k + 1 ..< end are row-wise (in the twin, spike is F(u), sample by sample)
+    rowWise: while end < net.layers.count {
+      switch net.layers[end] {
+      case .psp, .spike: end += 1
+      default: break rowWise
+      }
+    }
+    let row = Dense(outputs: 1, inputs: d.inputs, weights: Array(d.weights[o * d.inputs..<(o + 1) * d.inputs]))
+    var values = Array(base[...k])
+    // (N, 1, 1, 1, T): row o of op k's output, per sample
+    var changed = Engine.isDense ? row.forward(base[k]) : row.forward(base[k], byTime: events)
+    for j in k..<end {
+      if j > k {
+        switch net.layers[j] {
+        case .psp: changed = PSP.forward(changed, net.neuron)
+        default: changed = Spike.forward(changed, net.neuron).spikes
+        }
+      }
+      var value = base[j + 1]
+      let t = value.shape.t, rowsPerSample = value.shape.neurons
+      for b in 0..<value.shape.n {
+        for n in 0..<t { value.scalars[(b * rowsPerSample + o) * t + n] = changed.scalars[b * t + n] }
+      }
+      values.append(value)
+    }
+    if end < net.layers.count {
+      let suffix = Network(neuron: net.neuron, layers: Array(net.layers[end...])).forward(values[end])
+      values += suffix.values.dropFirst()
+    }
+    return values
+  }
+
   /// Where the twin is not smooth: the side of ϑ of every potential entering a spike op (ρ, and so
   /// F′, has a kink at ϑ) and the whole-sample part of every delay (the interpolation's derivative
   /// jumps there). A stencil whose probes change any of these straddles a kink.
-  static func kinks(_ net: Network<Double>, _ trace: Network<Double>.Trace) -> [Bool] {
+  static func kinks(_ net: Network<Double>, _ values: [Tensor<Double>]) -> [Bool] {
     var out: [Bool] = []
     let theta = net.neuron.parameters.theta
     for k in net.layers.indices {
       switch net.layers[k] {
-      case .spike: out += trace.values[k].scalars.map { $0 >= theta }
+      case .spike: out += values[k].scalars.map { $0 >= theta }
       case .delay(let d):
         out += d.delays.map { Int(($0 / net.neuron.Ts).rounded(.down)) % 2 == 0 }
       default: break
@@ -128,39 +178,65 @@ public enum GradientCheck {
     var spread = [Double](repeating: 0, count: x.count)
     defer { uncertainty?.pointee = spread }
     return x.indices.map { i in
-      var h = step * max(1, abs(x[i]))
-      var estimate = 0.0
-      for attempt in 0..<4 {
-        var smooth = true
-        func at(_ offset: Double) -> Double {
-          probe[i] = x[i] + offset
-          let (value, same) = f(probe)
-          smooth = smooth && same
-          return value
-        }
-        let d1 = at(h) - at(-h), d2 = at(2 * h) - at(-2 * h), d4 = at(4 * h) - at(-4 * h)
-        estimate = (8 * d1 - d2) / (12 * h)
-        // The two stencils' disagreement, but never less than the rounding of E itself: each
-        // value of E, a long sum, carries a few ulps (measured: up to ~4 ε·|E| on the fixtures),
-        // combined with weights 8, 8, 1, 1 over 12h.
-        let rounding = 8 * Double.ulpOfOne * abs(at(0)) / h
-        spread[i] = max(abs(estimate - (8 * d2 - d4) / (24 * h)), rounding)
-        if smooth { break }
-        if attempt == 3 {
-          // The kink sits (within h/1000) at x itself, as for a delay that is an exact multiple
-          // of Ts: the twin's pullback takes the derivative from the right (⌊d/Ts⌋), so do the
-          // finite differences, with the fourth-order one-sided stencil.
-          h *= 1000
-          let f0 = at(0), f1 = at(h), f2 = at(2 * h), f3 = at(3 * h), f4 = at(4 * h)
-          estimate = (-25 * f0 + 48 * f1 - 36 * f2 + 16 * f3 - 3 * f4) / (12 * h)
-          spread[i] = max(spread[i], 8 * Double.ulpOfOne * abs(f0) / h)
-          break
-        }
-        h /= 10
-      }
-      probe[i] = x[i]
+      let (estimate, uncertainty) = stencil(x, i, step: step, probe: &probe, center: nil) { f($0) }
+      spread[i] = uncertainty
       return estimate
     }
+  }
+
+  /// ``differences(_:step:uncertainty:_:)`` with the elements spread over the worker threads
+  /// (each element's stencil is independent of the others', so the results are the same bits),
+  /// f(x) already known (`center`), and f told which element its probe perturbs.
+  static func parallelDifferences(_ x: [Double], step: Double, center: Double, _ f: (Int, [Double]) -> (Double, Bool))
+    -> (estimates: [Double], spread: [Double])
+  {
+    var estimates = [Double](repeating: 0, count: x.count), spread = estimates
+    Parallel.forEachChunk(x.count, writing: &estimates, &spread) { range, estimates, spread in
+      var probe = x
+      for i in range {
+        (estimates[i], spread[i]) = stencil(x, i, step: step, probe: &probe, center: center) { f(i, $0) }
+      }
+    }
+    return (estimates, spread)
+  }
+
+  /// The fourth-order estimate of ∂f/∂x[i] and its uncertainty (see ``differences(_:step:uncertainty:_:)``).
+  /// `probe` equals `x` on entry and on return; `center` is f(x) when the caller knows it.
+  static func stencil(_ x: [Double], _ i: Int, step: Double, probe: inout [Double], center: Double?,
+                      _ f: ([Double]) -> (Double, Bool)) -> (estimate: Double, uncertainty: Double) {
+    var h = step * max(1, abs(x[i]))
+    var estimate = 0.0, spread = 0.0
+    for attempt in 0..<4 {
+      var smooth = true
+      func at(_ offset: Double) -> Double {
+        if offset == 0, let center { return center }
+        probe[i] = x[i] + offset
+        let (value, same) = f(probe)
+        smooth = smooth && same
+        return value
+      }
+      let d1 = at(h) - at(-h), d2 = at(2 * h) - at(-2 * h), d4 = at(4 * h) - at(-4 * h)
+      estimate = (8 * d1 - d2) / (12 * h)
+      // The two stencils' disagreement, but never less than the rounding of E itself: each
+      // value of E, a long sum, carries a few ulps (measured: up to ~4 ε·|E| on the fixtures),
+      // combined with weights 8, 8, 1, 1 over 12h.
+      let rounding = 8 * Double.ulpOfOne * abs(at(0)) / h
+      spread = max(abs(estimate - (8 * d2 - d4) / (24 * h)), rounding)
+      if smooth { break }
+      if attempt == 3 {
+        // The kink sits (within h/1000) at x itself, as for a delay that is an exact multiple
+        // of Ts: the twin's pullback takes the derivative from the right (⌊d/Ts⌋), so do the
+        // finite differences, with the fourth-order one-sided stencil.
+        h *= 1000
+        let f0 = at(0), f1 = at(h), f2 = at(2 * h), f3 = at(3 * h), f4 = at(4 * h)
+        estimate = (-25 * f0 + 48 * f1 - 36 * f2 + 16 * f3 - 3 * f4) / (12 * h)
+        spread = max(spread, 8 * Double.ulpOfOne * abs(f0) / h)
+        break
+      }
+      h /= 10
+    }
+    probe[i] = x[i]
+    return (estimate, spread)
   }
 
   /// ``differences(_:step:uncertainty:_:)`` for a function known to be smooth everywhere.

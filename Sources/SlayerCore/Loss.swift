@@ -26,6 +26,8 @@ public enum Loss<Scalar: SpikeScalar>: Sendable {
   }
 
   /// Evaluates the loss at the output spikes `s` and pulls it back to ∂E/∂s.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func evaluate(_ s: Tensor<Scalar>, _ neuron: Neuron<Scalar>) -> Evaluation {
     let e = error(s, neuron)
     return Evaluation(loss: Self.energy(e, Ts: neuron.Ts), error: e, gradient: Self.pullback(e, neuron))
@@ -40,11 +42,15 @@ public enum Loss<Scalar: SpikeScalar>: Sendable {
   ///   train of ``NumSpikesLoss``) are taken; `s` itself by default. A gradient check passes the
   ///   unperturbed output here, so that finite differences see those quantities as the constants
   ///   the pullback treats them as.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func value(_ s: Tensor<Scalar>, _ neuron: Neuron<Scalar>, detachedAt s0: Tensor<Scalar>? = nil) -> Double {
     Self.energy(error(s, neuron, detachedAt: s0), Ts: neuron.Ts)
   }
 
   /// The error signal e at the output spikes `s` (detached quantities taken at `s0`, default `s`).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func error(_ s: Tensor<Scalar>, _ neuron: Neuron<Scalar>, detachedAt s0: Tensor<Scalar>? = nil) -> Tensor<Scalar> {
     switch self {
     case .spikeTime(let target): SpikeTimeLoss.error(s, target: target, neuron)
@@ -53,6 +59,8 @@ public enum Loss<Scalar: SpikeScalar>: Sendable {
   }
 
   /// E = ½·Ts·Σ e², summed in `Double` in storage order.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func energy(_ e: Tensor<Scalar>, Ts: Double) -> Double {
     var sum = 0.0
     for v in e.scalars { sum += v.double * v.double }
@@ -63,6 +71,8 @@ public enum Loss<Scalar: SpikeScalar>: Sendable {
   ///
   /// Chain-rule line: ∂E/∂e[n] = Ts·e[n], then the psp pullback (correlation with ε). Drops the
   /// dependence of the target on s_out (the detached count and desired train of ``NumSpikesLoss``).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func pullback(_ e: Tensor<Scalar>, _ neuron: Neuron<Scalar>) -> Tensor<Scalar> {
     let gE = Tensor(shape: e.shape, scalars: e.scalars.map { Scalar(neuron.Ts * $0.double) })
     return PSP.pullback(gE, neuron)
@@ -77,6 +87,8 @@ public enum Loss<Scalar: SpikeScalar>: Sendable {
 /// ```
 public enum SpikeTimeLoss {
   /// e = conv_ε(s − ŝ).
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public static func error<S>(_ s: Tensor<S>, target: Tensor<S>, _ neuron: Neuron<S>) -> Tensor<S> {
     precondition(s.shape == target.shape, "spikeTime loss: output \(s.shape) vs target \(target.shape)")
     let diff = zip(s.scalars, target.scalars).map { S($0.double - $1.double) }
@@ -128,6 +140,8 @@ public struct NumSpikesLoss: Hashable, Sendable, Codable {
 
   /// The error signal e of the output spikes `s`, with the count and the desired train taken at
   /// `s0` (detached; `s0 = s` in training).
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func error<S>(_ s: Tensor<S>, _ neuron: Neuron<S>, detachedAt s0: Tensor<S>) -> Tensor<S> {
     let region = region(Ts: neuron.Ts)
     let t = s.shape.t, neurons = s.shape.neurons

@@ -77,6 +77,9 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
     public var values: [Tensor<Scalar>]
     /// For each spike op k, the post-refractory potential u_post; nil for other ops.
     public var potentials: [Tensor<Scalar>?]
+    /// For each dense and conv op k on the event-driven engine, the non-zero samples of its input,
+    /// found once for the forward pass and the weight gradient.
+    var inputEvents: [RowEvents?] = []
     /// The network's output, the last value.
     public var output: Tensor<Scalar> { values[values.count - 1] }
   }
@@ -91,18 +94,24 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
   }
 
   /// Runs every op on `input`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ input: Tensor<Scalar>) -> Trace {
     var values = [input]
-    var potentials: [Tensor<Scalar>?] = []
+    var potentials: [Tensor<Scalar>?] = [], inputEvents: [RowEvents?] = []
     for layer in layers {
       let x = values[values.count - 1]
-      var potential: Tensor<Scalar>? = nil
+      var potential: Tensor<Scalar>? = nil, events: RowEvents? = nil
       let y: Tensor<Scalar>
       switch layer {
       case .psp: y = PSP.forward(x, neuron)
       case .pspFilter(let f): y = f.forward(x, Ts: neuron.Ts)
-      case .dense(let d): y = d.forward(x)
-      case .conv(let c): y = c.forward(x)
+      case .dense(let d):
+        if !Engine.isDense && !d.prefersDenseLoops(x.scalars) { events = RowEvents(x.scalars, rows: x.shape.rows, t: x.shape.t) }
+        y = d.forward(x, events: events)
+      case .conv(let c):
+        if !Engine.isDense { events = RowEvents(x.scalars, rows: x.shape.rows, t: x.shape.t) }
+        y = c.forward(x, events: events)
       case .convTranspose(let c): y = c.forward(x)
       case .pool(let p): y = p.forward(x, theta: neuron.parameters.theta)
       case .unpool(let p): y = p.forward(x, theta: neuron.parameters.theta)
@@ -117,8 +126,9 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
       }
       values.append(y)
       potentials.append(potential)
+      inputEvents.append(events)
     }
-    return Trace(values: values, potentials: potentials)
+    return Trace(values: values, potentials: potentials, inputEvents: inputEvents)
   }
 
   /// Pulls `outputGradient` (∂E/∂output) back through every op.
@@ -128,7 +138,18 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
   ///   - outputGradient: ∂E/∂output, the shape of the trace's output.
   ///   - inputGradient: compute ∂E/∂input; when false (training), the ops before the first
   ///   weighted op are not pulled back at all and `Gradients.input` is zero.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func backward(_ trace: Trace, outputGradient: Tensor<Scalar>, inputGradient: Bool = true) -> Gradients {
+    let (input, weights) = pullback(trace, outputGradient: outputGradient, inputGradient: inputGradient)
+    return Gradients(input: input ?? Tensor(zeros: trace.values[0].shape), weights: weights)
+  }
+
+  /// ``backward(_:outputGradient:inputGradient:)`` without forming the zero input gradient that
+  /// training discards: returns nil for ∂E/∂input when `inputGradient` is false.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  func pullback(_ trace: Trace, outputGradient: Tensor<Scalar>, inputGradient: Bool) -> (input: Tensor<Scalar>?, weights: [[Scalar]?]) {
     precondition(outputGradient.shape == trace.output.shape,
                  "backward: gradient \(outputGradient.shape) vs output \(trace.output.shape)")
     var g = outputGradient
@@ -139,8 +160,20 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
       switch layers[k] {
       case .psp: g = PSP.pullback(g, neuron)
       case .pspFilter(let f): (g, weights[k]) = f.pullback(g, input: x, Ts: neuron.Ts)
-      case .dense(let d): (g, weights[k]) = d.pullback(g, input: x, inputGradient: wantInput)
-      case .conv(let c): (g, weights[k]) = c.pullback(g, input: x, inputGradient: wantInput)
+      case .dense(let d):
+        let events = trace.inputEvents.isEmpty ? nil : trace.inputEvents[k]
+        if wantInput {
+          (g, weights[k]) = d.pullback(g, input: x, inputGradient: true, events: events)
+        } else {
+          weights[k] = d.weightGradient(g, input: x, events: events)  // the first weighted op: g is not needed further
+        }
+      case .conv(let c):
+        let events = trace.inputEvents.isEmpty ? nil : trace.inputEvents[k]
+        if wantInput {
+          (g, weights[k]) = (c.transposed(g, inputShape: x.shape), c.weightGradient(g, input: x, events: events))
+        } else {
+          weights[k] = c.weightGradient(g, input: x, events: events)  // the first weighted op: g is not needed further
+        }
       case .convTranspose(let c): (g, weights[k]) = c.pullback(g, input: x, inputGradient: wantInput)
       case .pool(let p): g = p.pullback(g, inputShape: x.shape, theta: neuron.parameters.theta)
       case .unpool(let p): g = p.pullback(g, theta: neuron.parameters.theta)
@@ -151,10 +184,12 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
       case .spike: g = Spike.pullback(g, potential: trace.potentials[k]!, neuron)
       }
     }
-    return Gradients(input: inputGradient ? g : Tensor(zeros: trace.values[0].shape), weights: weights)
+    return (inputGradient ? g : nil, weights)
   }
 
   /// One whole step without an update: forward, loss, backward.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func evaluate(_ input: Tensor<Scalar>, loss: Loss<Scalar>, inputGradient: Bool = true)
     -> (trace: Trace, loss: Loss<Scalar>.Evaluation, gradients: Gradients)
   {

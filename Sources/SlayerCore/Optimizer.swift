@@ -57,33 +57,117 @@ public struct Optimizer: Sendable {
     }
     precondition(m.count == parameters.count, "Optimizer: the parameter list changed from \(m.count) to \(parameters.count) tensors")
     step += 1
-    let bias1 = 1 - power(beta1, step), bias2 = 1 - power(beta2, step)
     for j in parameters.indices {
       precondition(parameters[j].count == gradients[j].count && parameters[j].count == m[j].count,
                    "Optimizer: tensor \(j) has \(parameters[j].count) values, \(gradients[j].count) gradients")
-      for i in parameters[j].indices {
-        let g = gradients[j][i].double, p = parameters[j][i].double
-        let updated: Double
+      Self.apply(rule, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad,
+                 momentum: momentum, step: step, parameters: &parameters[j], gradients: gradients[j],
+                 m: &m[j], v: &v[j], vMax: &vMax[j])
+    }
+  }
+
+  /// One step of `rule` on one parameter tensor, element by element (the formulas above), shared by
+  /// ``Optimizer`` and ``TrainingOptimizer`` so that both give the same bits.
+  ///
+  /// Each element's update reads and writes only its own p, m, v, v̂, so the elements are split
+  /// across threads; constants such as lr/(1 − β₁ᵗ) are formed once, from the same operations.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  static func apply<S: SpikeScalar>(
+    _ rule: Rule, learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool, momentum: Double,
+    step: Int, parameters: inout [S], gradients: [S], m: inout [Double], v: inout [Double], vMax: inout [Double]
+  ) {
+    let bias1 = 1 - power(beta1, step), bias2 = 1 - power(beta2, step)
+    let c1 = 1 - beta1, c2 = 1 - beta2
+    let adamRate = learningRate / bias1, rootBias2 = bias2.squareRoot()
+    let nadamRate = learningRate * bias2.squareRoot() / bias1
+    gradients.withUnsafeBufferPointer { g in
+      nonisolated(unsafe) let g = g
+      Parallel.forEachChunk(parameters.count, writing: &parameters, &m, &v, &vMax, cost: 16) { range, p, m, v, vMax in
         switch rule {
         case .sgd:
-          m[j][i] = step == 1 ? g : momentum * m[j][i] + g
-          updated = p - learningRate * (momentum == 0 ? g : m[j][i])
-        case .adam, .nadam:
-          m[j][i] = beta1 * m[j][i] + (1 - beta1) * g
-          v[j][i] = beta2 * v[j][i] + (1 - beta2) * g * g
-          let second: Double
-          if amsgrad { vMax[j][i] = max(vMax[j][i], v[j][i]); second = vMax[j][i] } else { second = v[j][i] }
-          if rule == .adam {
-            updated = p - (learningRate / bias1) * m[j][i] / (second.squareRoot() / bias2.squareRoot() + epsilon)
-          } else {
-            let lookAhead = beta1 * m[j][i] + (1 - beta1) * g
-            updated = p - (learningRate * bias2.squareRoot() / bias1) * lookAhead / (second.squareRoot() + epsilon)
+          for i in range {
+            let gi = g[i].double
+            m[i] = step == 1 ? gi : momentum * m[i] + gi
+            p[i] = S(p[i].double - learningRate * (momentum == 0 ? gi : m[i]))
+          }
+        // Adam four elements at a time (each lane the scalar formula, operation for operation;
+        // max(v̂, v) is "v if v ≥ v̂ else v̂", as Swift.max), then the scalar formula for the rest.
+        case .adam:
+          let p0 = p.baseAddress!, m0 = m.baseAddress!, v0 = v.baseAddress!, x0 = vMax.baseAddress!, g0 = g.baseAddress!
+          var i = range.lowerBound
+          while i + 4 <= range.upperBound {
+            let gi = Adam4.load(g0 + i), pi = Adam4.load(p0 + i)
+            let mi = beta1 * SIMD4(m0 + i) + c1 * gi, vi = beta2 * SIMD4(v0 + i) + c2 * gi * gi
+            mi.store(m0 + i)
+            vi.store(v0 + i)
+            var second = vi
+            if amsgrad {
+              second = SIMD4(x0 + i).replacing(with: vi, where: vi .>= SIMD4(x0 + i))
+              second.store(x0 + i)
+            }
+            Adam4.store(pi - adamRate * mi / (second.squareRoot() / rootBias2 + epsilon), p0 + i)
+            i += 4
+          }
+          for i in i..<range.upperBound {
+            let gi = g[i].double
+            let mi = beta1 * m[i] + c1 * gi, vi = beta2 * v[i] + c2 * gi * gi
+            m[i] = mi
+            v[i] = vi
+            let second: Double
+            if amsgrad {
+              second = max(vMax[i], vi)
+              vMax[i] = second
+            } else {
+              second = vi
+            }
+            p[i] = S(p[i].double - adamRate * mi / (second.squareRoot() / rootBias2 + epsilon))
+          }
+        case .nadam:
+          for i in range {
+            let gi = g[i].double
+            let mi = beta1 * m[i] + c1 * gi, vi = beta2 * v[i] + c2 * gi * gi
+            m[i] = mi
+            v[i] = vi
+            let second: Double
+            if amsgrad {
+              second = max(vMax[i], vi)
+              vMax[i] = second
+            } else {
+              second = vi
+            }
+            let lookAhead = beta1 * mi + c1 * gi
+            p[i] = S(p[i].double - nadamRate * lookAhead / (second.squareRoot() + epsilon))
           }
         }
-        parameters[j][i] = S(updated)
       }
     }
   }
+}
+
+/// Four parameters or gradients of the storage scalar, widened exactly to `Double` lanes.
+private enum Adam4 {
+  @inline(__always)
+  static func load<S: SpikeScalar>(_ p: UnsafeMutablePointer<S>) -> SIMD4<Double> { load(UnsafePointer(p)) }
+
+  @inline(__always)
+  static func load<S: SpikeScalar>(_ p: UnsafePointer<S>) -> SIMD4<Double> {
+    SIMD4(p[0].double, p[1].double, p[2].double, p[3].double)
+  }
+
+  /// Rounds each lane to the storage scalar.
+  @inline(__always)
+  static func store<S: SpikeScalar>(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<S>) {
+    p[0] = S(v[0]); p[1] = S(v[1]); p[2] = S(v[2]); p[3] = S(v[3])
+  }
+}
+
+extension SIMD4 where Scalar == Double {
+  @inline(__always)
+  init(_ p: UnsafeMutablePointer<Double>) { self = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self) }
+
+  @inline(__always)
+  func store(_ p: UnsafeMutablePointer<Double>) { UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD4<Double>.self) }
 }
 
 /// x raised to a non-negative integer power, by repeated multiplication (a fixed order: x·x·…).

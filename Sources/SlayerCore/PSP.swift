@@ -11,6 +11,8 @@
 /// not ε[k]/Ts, to a (`slayer.md` §9.1).
 public enum PSP {
   /// a = conv_ε(s), for every neuron of `s` (shape `(N, C, H, W, T)`, unchanged).
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public static func forward<S>(_ s: Tensor<S>, _ neuron: Neuron<S>) -> Tensor<S> {
     checkTime(s.shape, neuron)
     return Tensor(shape: s.shape,
@@ -22,6 +24,8 @@ public enum PSP {
   /// Chain-rule line: ∂E/∂s[m] = Σ_n ∂E/∂a[n]·Ts·ε[n−m], the temporal credit assignment of
   /// `slayer.md` §4.4: correlation carries the error at time n back to the earlier spikes that
   /// caused it. Drops nothing; ε is fixed, so no kernel gradient.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public static func pullback<S>(_ gA: Tensor<S>, _ neuron: Neuron<S>) -> Tensor<S> {
     checkTime(gA.shape, neuron)
     return Tensor(shape: gA.shape,

@@ -30,6 +30,8 @@ public struct PSPFilter<Scalar: SpikeScalar>: Equatable, Sendable {
   func filter(_ f: Int) -> [Scalar] { Array(filters[f * length..<(f + 1) * length]) }
 
   /// a = conv_{h_f}(s) for every filter f.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func forward(_ s: Tensor<Scalar>, Ts: Double) -> Tensor<Scalar> {
     let inS = s.shape, t = inS.t
     var outS = inS
@@ -51,6 +53,8 @@ public struct PSPFilter<Scalar: SpikeScalar>: Equatable, Sendable {
   ///
   /// Chain-rule lines: the psp pullback per filter (summed over filters in increasing f, each term
   /// rounded as its own corr), and the derivative of the linear map in h. Exact.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func pullback(_ gA: Tensor<Scalar>, input s: Tensor<Scalar>, Ts: Double) -> (input: Tensor<Scalar>, filters: [Scalar]) {
     let inS = s.shape, t = inS.t, block = inS.neurons * t, L = length
     precondition(gA.shape == Shape(n: inS.n, c: inS.c * count, h: inS.h, w: inS.w, t: t),

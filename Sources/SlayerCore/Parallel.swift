@@ -32,21 +32,37 @@ public enum Parallel {
     _ count: Int, writing out: inout [T], minimumChunkWork: Int = 1,
     _ body: (Int, UnsafeMutableBufferPointer<T>) -> Void
   ) {
-    let workers = min(threads, count)
+    forEachChunk(count, writing: &out) { range, buffer in
+      for i in range { body(i, buffer) }
+    }
+  }
+
+  /// Runs `body(range, out)` over consecutive ranges that together cover `0..<count`, spread over the
+  /// worker threads; a body can then set up scratch space once per range rather than once per item.
+  ///
+  /// The ranges are a few per worker, handed out as workers become free (so a core taken by another
+  /// process delays only its own range). `body` must write only the outputs of its items.
+  ///
+  /// - Parameter cost: rough work per item (multiply-adds); when the whole loop is cheaper than a
+  ///   thread hand-off it runs on the calling thread. Never affects results.
+  public static func forEachChunk<T>(
+    _ count: Int, writing out: inout [T], cost: Int = .max,
+    _ body: (Range<Int>, UnsafeMutableBufferPointer<T>) -> Void
+  ) {
+    guard count > 0 else { return }
+    let work = count.multipliedReportingOverflow(by: max(1, cost))
+    let affordable = work.overflow ? Int.max : work.partialValue / 100_000
+    let chunks = min(count, threads == 1 ? 1 : threads * 4, max(1, affordable))
     out.withUnsafeMutableBufferPointer { buffer in
-      if workers <= 1 {
-        for i in 0..<count { body(i, buffer) }
+      if chunks <= 1 {
+        body(0..<count, buffer)
         return
       }
       withoutActuallyEscaping(body) { escapable in
         nonisolated(unsafe) let task = escapable
-        nonisolated(unsafe) let buffer = buffer  // each iteration writes its own disjoint range
-        // Contiguous chunks of iterations, one queue task each.
-        let chunks = workers
+        nonisolated(unsafe) let buffer = buffer  // each range writes its own outputs
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-          let lo = count * chunk / chunks
-          let hi = count * (chunk + 1) / chunks
-          for i in lo..<hi { task(i, buffer) }
+          task(count * chunk / chunks..<count * (chunk + 1) / chunks, buffer)
         }
       }
     }
@@ -57,9 +73,36 @@ public enum Parallel {
     _ count: Int, writing out1: inout [T], _ out2: inout [U],
     _ body: (Int, UnsafeMutableBufferPointer<T>, UnsafeMutableBufferPointer<U>) -> Void
   ) {
+    forEachChunk(count, writing: &out1, &out2) { range, buffer1, buffer2 in
+      for i in range { body(i, buffer1, buffer2) }
+    }
+  }
+
+  /// Like ``forEachChunk(_:writing:cost:_:)`` for two outputs written together.
+  public static func forEachChunk<T, U>(
+    _ count: Int, writing out1: inout [T], _ out2: inout [U], cost: Int = .max,
+    _ body: (Range<Int>, UnsafeMutableBufferPointer<T>, UnsafeMutableBufferPointer<U>) -> Void
+  ) {
     out2.withUnsafeMutableBufferPointer { buffer2 in
       nonisolated(unsafe) let buffer2 = buffer2
-      forEach(count, writing: &out1) { i, buffer1 in body(i, buffer1, buffer2) }
+      forEachChunk(count, writing: &out1, cost: cost) { range, buffer1 in body(range, buffer1, buffer2) }
+    }
+  }
+
+  /// Like ``forEachChunk(_:writing:cost:_:)`` for four outputs written together (an optimizer's
+  /// parameters and its three moment buffers).
+  public static func forEachChunk<T, U>(
+    _ count: Int, writing out1: inout [T], _ out2: inout [U], _ out3: inout [U], _ out4: inout [U], cost: Int = .max,
+    _ body: (Range<Int>, UnsafeMutableBufferPointer<T>, UnsafeMutableBufferPointer<U>, UnsafeMutableBufferPointer<U>,
+             UnsafeMutableBufferPointer<U>) -> Void
+  ) {
+    out3.withUnsafeMutableBufferPointer { buffer3 in
+      out4.withUnsafeMutableBufferPointer { buffer4 in
+        nonisolated(unsafe) let buffer3 = buffer3, buffer4 = buffer4
+        forEachChunk(count, writing: &out1, &out2, cost: cost) { range, buffer1, buffer2 in
+          body(range, buffer1, buffer2, buffer3, buffer4)
+        }
+      }
     }
   }
 }

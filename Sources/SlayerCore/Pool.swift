@@ -32,12 +32,16 @@ public struct Pool: Hashable, Sendable, Codable {
   }
 
   /// u = 1.1ϑ·(window sums).
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func forward<S>(_ a: Tensor<S>, theta: Double) -> Tensor<S> {
     convolution(for: a.shape, theta: theta).forward(a)
   }
 
   /// g_a = 1.1ϑ·(window sums)ᵀ g_u. Chain-rule line as ``Conv2D/pullback(_:input:inputGradient:)``;
   /// no weight gradient (frozen weights).
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func pullback<S>(_ gU: Tensor<S>, inputShape: Shape, theta: Double) -> Tensor<S> {
     convolution(for: inputShape, theta: theta).transposed(gU, inputShape: inputShape)
   }
@@ -63,11 +67,15 @@ public struct Unpool: Hashable, Sendable, Codable {
   }
 
   /// y = 1.1ϑ·(the transposed window sums of x): each input sample spread over its k×k window.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func forward<S>(_ x: Tensor<S>, theta: Double) -> Tensor<S> {
     convolution(channels: x.shape.c, theta: theta).forward(x)
   }
 
   /// g_x = 1.1ϑ·(window sums of g_y); no weight gradient.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public func pullback<S>(_ gY: Tensor<S>, theta: Double) -> Tensor<S> {
     let conv: ConvTranspose2D<S> = convolution(channels: gY.shape.c, theta: theta)
     return conv.adjointOf.forward(gY)

@@ -5,6 +5,8 @@
 /// ```
 public enum ReplicateInTime {
   /// T copies of the single time sample.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public static func forward<S>(_ x: Tensor<S>, steps: Int) -> Tensor<S> {
     precondition(x.shape.t == 1, "replicateInTime: input \(x.shape) must have T = 1")
     var s = x.shape
@@ -13,6 +15,8 @@ public enum ReplicateInTime {
   }
 
   /// g_x = Σ_n g_y[n] (in `Double`, increasing n). Chain-rule line: each copy contributes once. Exact.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public static func pullback<S>(_ gY: Tensor<S>) -> Tensor<S> {
     var s = gY.shape
     let t = s.t

@@ -47,7 +47,7 @@ public enum Spike {
     let pre = u.scalars, nu = neuron.refKernel, theta = neuron.theta
     let height = S(1 / neuron.Ts)
     switch neuron.mode {
-    case .threshold:
+    case .threshold where Engine.isDense:
       Parallel.forEach(u.shape.rows, writing: &spikes, &post) { row, s, uOut in
         let base = row * t
         var acc = [Double](repeating: 0, count: t)  // u[n] in Double, refractory added in place
@@ -58,6 +58,38 @@ public enum Spike {
           guard un >= theta else { continue }
           s[base + n] = height
           for k in 1..<max(1, min(nu.count, t - n)) { acc[n + k] += nu[k].double }
+        }
+      }
+    case .threshold:
+      Parallel.forEachChunk(u.shape.rows, writing: &spikes, &post, cost: t) { rows, s, uOut in
+        // acc[n]: u[n] in Double with the refractory responses added in place, set up only where a
+        // response is pending (n < ready). Elsewhere u_post[n] = S(Double(u[n])) = u[n] exactly, so
+        // the copy already in uOut is right and the loop only has to find the next crossing.
+        var acc = [Double](repeating: 0, count: t)
+        pre.withUnsafeBufferPointer { pre in
+          for row in rows {
+            let base = row * t
+            var n = 0, ready = 0
+            while n < t {
+              let un: S
+              if n >= ready {
+                while n < t && !(pre[base + n] >= theta) { n += 1 }
+                if n == t { break }
+                un = pre[base + n]
+              } else {
+                un = S(acc[n])
+                uOut[base + n] = un
+              }
+              if un >= theta {
+                s[base + n] = height
+                let end = min(t, n + nu.count)
+                for j in max(ready, n + 1)..<max(end, n + 1) { acc[j] = pre[base + j].double }
+                ready = max(ready, end)
+                for k in 1..<max(1, end - n) { acc[n + k] += nu[k].double }
+              }
+              n += 1
+            }
+          }
         }
       }
     case .smooth:
@@ -91,10 +123,15 @@ public enum Spike {
     let beta = surrogateBeta(p)
     let alpha = p.scaleRho * beta / (neuron.mode == .smooth ? neuron.Ts : 1)
     let g = gS.scalars, u = potential.scalars, t = gS.shape.t
-    var gU = [S](repeating: 0, count: g.count)
-    Parallel.forEach(gS.shape.rows, writing: &gU) { row, out in
-      for n in row * t..<(row + 1) * t where g[n] != 0 {
-        out[n] = S(rho(u[n].double, theta: p.theta, alpha: alpha, beta: beta) * g[n].double)
+    var gU = Tensor<S>.uninitialized(g.count)  // every element written
+    let theta = p.theta
+    Parallel.forEachChunk(gS.shape.rows, writing: &gU, cost: 20 * t) { rows, out in
+      g.withUnsafeBufferPointer { g in
+        u.withUnsafeBufferPointer { u in
+          for n in rows.lowerBound * t..<rows.upperBound * t {
+            out[n] = g[n] == 0 ? 0 : S(rho(u[n].double, theta: theta, alpha: alpha, beta: beta) * g[n].double)
+          }
+        }
       }
     }
     return Tensor(shape: gS.shape, scalars: gU)
@@ -125,6 +162,8 @@ public enum Spike {
   /// The crossing margin min_n |u_post[n] − ϑ| over all samples: how far the closest sample is from
   /// flipping its spike. A backend may legitimately differ on a spike whose margin is below its own
   /// rounding error.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
   public static func margin<S>(_ potential: Tensor<S>, theta: Double) -> Double {
     potential.scalars.reduce(Double.infinity) { min($0, abs($1.double - theta)) }
   }

@@ -16,6 +16,11 @@
 /// PAPER-DIFF: slayerPytorch accumulates in float32; the oracle accumulates in `Double` and rounds
 /// once, so its `Float` results are the correctly rounded value of a far more accurate sum
 /// (`slayer.md` §9.16).
+///
+/// The event-driven engine (``Engine/Mode/sparse``) visits a row's non-zero samples when it has
+/// few (a spike train), each adding its products to the outputs it reaches, in the order that gives
+/// every output its terms in increasing k; otherwise it computes eight outputs at once over the
+/// non-zero taps. Both skip only products with a zero factor, so both give the dense loop's bits.
 public enum TemporalFilter {
   /// conv_h over every row of `x`, where a row is one neuron's `t` contiguous samples.
   ///
@@ -27,31 +32,7 @@ public enum TemporalFilter {
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public static func conv<S: SpikeScalar>(_ x: [S], kernel: [S], t: Int, Ts: Double) -> [S] {
-    precondition(t > 0 && x.count % t == 0, "conv: \(x.count) samples are not whole rows of \(t)")
-    var y = [S](repeating: 0, count: x.count)
-    let k = kernel.count
-    Parallel.forEach(x.count / t, writing: &y) { row, out in
-      // Event-driven: visit only the non-zero samples m of the row (spikes are sparse), and for
-      // each output n the events in (n − K, n] in decreasing m, i.e. increasing k = n − m: the
-      // same non-zero terms in the same order as the dense sum, so the same bits.
-      let base = row * t
-      var events: [Int] = []
-      for m in 0..<t where x[base + m] != 0 { events.append(m) }
-      var lo = 0, hi = 0  // events[lo..<hi] lie in (n − K, n]
-      for n in 0..<t {
-        while hi < events.count && events[hi] <= n { hi += 1 }
-        while lo < hi && events[lo] <= n - k { lo += 1 }
-        var acc = 0.0
-        var j = hi - 1
-        while j >= lo {
-          let m = events[j]
-          acc += kernel[n - m].double * x[base + m].double
-          j -= 1
-        }
-        out[base + n] = S(acc * Ts)
-      }
-    }
-    return y
+    filter(x, kernel: kernel, t: t, Ts: Ts, causal: true)
   }
 
   /// corr_h over every row: the pullback of ``conv(_:kernel:t:Ts:)``.
@@ -61,18 +42,97 @@ public enum TemporalFilter {
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   public static func corr<S: SpikeScalar>(_ x: [S], kernel: [S], t: Int, Ts: Double) -> [S] {
-    precondition(t > 0 && x.count % t == 0, "corr: \(x.count) samples are not whole rows of \(t)")
-    var y = [S](repeating: 0, count: x.count)
-    let k = kernel.count
-    Parallel.forEach(x.count / t, writing: &y) { row, out in
-      let base = row * t
-      for n in 0..<t {
-        var acc = 0.0
-        for j in 0..<min(k, t - n) {
-          let v = x[base + n + j]
-          if v != 0 { acc += kernel[j].double * v.double }
+    filter(x, kernel: kernel, t: t, Ts: Ts, causal: false)
+  }
+
+  /// conv_h (`causal`) or corr_h over every row: y[n] = Ts·Σ_k h[k]·x[n ∓ k], in increasing k.
+  @inline(__always)
+  static func filter<S: SpikeScalar>(_ x: [S], kernel: [S], t: Int, Ts: Double, causal: Bool) -> [S] {
+    precondition(t > 0 && x.count % t == 0, "\(causal ? "conv" : "corr"): \(x.count) samples are not whole rows of \(t)")
+    if Engine.isDense { return denseFilter(x, kernel: kernel, t: t, Ts: Ts, causal: causal) }
+    let rows = x.count / t
+    let h = kernel.map(\.double)
+    let taps = h.indices.filter { h[$0] != 0 }  // the non-zero taps, increasing k
+    guard let last = taps.last else { return [S](repeating: 0, count: x.count) }
+    var y = Tensor<S>.uninitialized(x.count)  // every row is written
+    let span = last + 1
+    Parallel.forEachChunk(rows, writing: &y, cost: t * taps.count) { rows, out in
+      // The row in Double with `span` zeros before (conv) or after (corr) it and room for a whole
+      // last vector (only the row's own part is ever written); the row's event times; the sums of
+      // one row before rounding.
+      var paddedRow = [Double](repeating: 0, count: span + Lanes.blocks(t) * Lanes.width)
+      var eventList = [Int](repeating: 0, count: t + 1)
+      var sums = [Double](repeating: 0, count: Lanes.blocks(t) * Lanes.width)
+      let offset = causal ? span - 1 : 0
+      x.withUnsafeBufferPointer { xb in
+        paddedRow.withUnsafeMutableBufferPointer { padded in
+          eventList.withUnsafeMutableBufferPointer { events in
+            sums.withUnsafeMutableBufferPointer { acc in
+              for row in rows {
+                let src = xb.baseAddress! + row * t, dst = out.baseAddress! + row * t
+                // The row's events (branch-free compaction into a list with a spare slot).
+                var count = 0
+                for m in 0..<t {
+                  events[count] = m
+                  count &+= src[m] != 0 ? 1 : 0
+                }
+                if count == 0 {
+                  for n in 0..<t { dst[n] = 0 }
+                  continue
+                }
+                if 3 * count < t {
+                  // Few events: each adds h[k]·x[m] to the outputs it reaches. conv visits the
+                  // events in decreasing m (so output n sees k = n − m increasing), corr in
+                  // increasing m (k = m − n).
+                  for n in 0..<t { acc[n] = 0 }
+                  if causal {
+                    for e in stride(from: count - 1, through: 0, by: -1) {
+                      let m = events[e], v = src[m].double
+                      for j in taps where m + j < t { acc[m + j] += h[j] * v }
+                    }
+                  } else {
+                    for e in 0..<count {
+                      let m = events[e], v = src[m].double
+                      for j in taps where m - j >= 0 { acc[m - j] += h[j] * v }
+                    }
+                  }
+                  for n in 0..<t { dst[n] = S(acc[n] * Ts) }
+                } else {
+                  let p = padded.baseAddress! + offset
+                  for m in 0..<t { p[m] = src[m].double }
+                  let pr = UnsafeBufferPointer(padded)
+                  for n0 in stride(from: 0, to: t, by: Lanes.width) {
+                    var sum = Lanes.Vector.zero
+                    for j in taps { sum += Lanes.load(pr, causal ? offset + n0 - j : n0 + j) * h[j] }
+                    Lanes.store(sum * Ts, acc, n0)
+                  }
+                  for n in 0..<t { dst[n] = S(acc[n]) }
+                }
+              }
+            }
+          }
         }
-        out[base + n] = S(acc * Ts)
+      }
+    }
+    return y
+  }
+
+  /// The plain loops of ``filter(_:kernel:t:Ts:causal:)`` over every term (``Engine/Mode/dense``).
+  static func denseFilter<S: SpikeScalar>(_ x: [S], kernel: [S], t: Int, Ts: Double, causal: Bool) -> [S] {
+    var y = [S](repeating: 0, count: x.count)
+    let k = kernel.count, h = kernel.map(\.double)
+    Parallel.forEachChunk(x.count / t, writing: &y, cost: t * k) { rows, out in
+      for row in rows {
+        let base = row * t
+        for n in 0..<t {
+          var acc = 0.0
+          if causal {
+            for j in 0..<min(k, n + 1) { acc += h[j] * x[base + n - j].double }
+          } else {
+            for j in 0..<min(k, t - n) { acc += h[j] * x[base + n + j].double }
+          }
+          out[base + n] = S(acc * Ts)
+        }
       }
     }
     return y

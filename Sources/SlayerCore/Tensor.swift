@@ -39,3 +39,17 @@ public struct Tensor<Scalar: SpikeScalar>: Equatable, Sendable {
     set { scalars[(((n * shape.c + c) * shape.h + h) * shape.w + w) * shape.t + t] = newValue }
   }
 }
+
+/// An array of `count` elements of a trivial type with unspecified values, for a kernel that writes
+/// every one of them (saves clearing memory that is overwritten at once).
+func uninitializedArray<T: BitwiseCopyable>(_ count: Int) -> [T] {
+  [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+}
+
+extension Tensor {
+  /// `count` scalars with unspecified values, for a kernel that writes every one of them (saves
+  /// clearing memory that is overwritten at once).
+  static func uninitialized(_ count: Int) -> [Scalar] {
+    [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+  }
+}

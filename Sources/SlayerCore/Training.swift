@@ -61,31 +61,12 @@ public struct TrainingOptimizer: Sendable, Equatable {
     }
     precondition(m.count == parameters.count, "TrainingOptimizer: the parameter list changed from \(m.count) to \(parameters.count) tensors")
     step += 1
-    let bias1 = 1 - power(beta1, step), bias2 = 1 - power(beta2, step)
     for j in parameters.indices {
       precondition(parameters[j].count == gradients[j].count && parameters[j].count == m[j].count,
                    "TrainingOptimizer: tensor \(j) has \(parameters[j].count) values, \(gradients[j].count) gradients")
-      for i in parameters[j].indices {
-        let g = gradients[j][i].double, p = parameters[j][i].double
-        let updated: Double
-        switch rule {
-        case .sgd:
-          m[j][i] = step == 1 ? g : momentum * m[j][i] + g
-          updated = p - learningRate * (momentum == 0 ? g : m[j][i])
-        case .adam, .nadam:
-          m[j][i] = beta1 * m[j][i] + (1 - beta1) * g
-          v[j][i] = beta2 * v[j][i] + (1 - beta2) * g * g
-          let second: Double
-          if amsgrad { vMax[j][i] = max(vMax[j][i], v[j][i]); second = vMax[j][i] } else { second = v[j][i] }
-          if rule == .adam {
-            updated = p - (learningRate / bias1) * m[j][i] / (second.squareRoot() / bias2.squareRoot() + epsilon)
-          } else {
-            let lookAhead = beta1 * m[j][i] + (1 - beta1) * g
-            updated = p - (learningRate * bias2.squareRoot() / bias1) * lookAhead / (second.squareRoot() + epsilon)
-          }
-        }
-        parameters[j][i] = S(updated)
-      }
+      Optimizer.apply(rule, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad,
+                      momentum: momentum, step: step, parameters: &parameters[j], gradients: gradients[j],
+                      m: &m[j], v: &v[j], vMax: &vMax[j])
     }
   }
 }
@@ -166,10 +147,12 @@ public struct Trainer: Sendable {
   /// Forward, loss, backward, optimizer step on every learnable tensor, delay clamp.
   /// - Returns: the loss and output **before** the update.
   public mutating func train(_ input: Tensor<Float>, loss: Loss<Float>) -> Step {
-    let (trace, evaluation, gradients) = network.evaluate(input, loss: loss, inputGradient: false)
+    let trace = network.forward(input)
+    let evaluation = loss.evaluate(trace.output, network.neuron)
+    let gradients = network.pullback(trace, outputGradient: evaluation.gradient, inputGradient: false).weights
     let ops = network.weightedLayers
     var parameters = ops.map { network.weights(of: $0)! }
-    optimizer.update(&parameters, gradients: ops.map { gradients.weights[$0]! })
+    optimizer.update(&parameters, gradients: ops.map { gradients[$0]! })
     for (j, k) in ops.enumerated() { network.setWeights(of: k, parameters[j]) }
     network.clampDelays()
     return Step(loss: evaluation.loss, output: trace.output)
@@ -199,7 +182,10 @@ public struct Trainer: Sendable {
     precondition(!samples.isEmpty, "batch: no samples")
     let s = samples[0].shape
     precondition(samples.allSatisfy { $0.shape == s } && s.n == 1, "batch: samples must all have shape (1, C, H, W, T), the first is \(s)")
-    return Tensor(shape: Shape(n: samples.count, c: s.c, h: s.h, w: s.w, t: s.t), scalars: samples.flatMap(\.scalars))
+    var scalars: [Float] = []
+    scalars.reserveCapacity(samples.count * s.count)
+    for sample in samples { scalars += sample.scalars }
+    return Tensor(shape: Shape(n: samples.count, c: s.c, h: s.h, w: s.w, t: s.t), scalars: scalars)
   }
 
   /// Trains epoch number ``epoch`` on a labelled set and advances ``epoch``.

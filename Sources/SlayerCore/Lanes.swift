@@ -1,0 +1,50 @@
+/// Eight `Double` accumulators handled as one vector by the event-driven kernels.
+///
+/// A vector lane is an independent accumulator: lane j of `acc += w * x` computes exactly what the
+/// scalar `acc[j] += w[j] * x` computes (IEEE multiplication and addition per lane, no fused
+/// multiply-add), so packing eight independent outputs into one vector never changes a bit; it only
+/// lets the compiler use the machine's vector registers.
+enum Lanes {
+  /// Lanes per vector.
+  static let width = 8
+  /// Eight `Double` lanes.
+  typealias Vector = SIMD8<Double>
+
+  /// Vectors needed for `count` outputs.
+  @inline(__always)
+  static func blocks(_ count: Int) -> Int { (count + width - 1) / width }
+
+  /// The eight values from `offset`.
+  @inline(__always)
+  static func load(_ p: UnsafeBufferPointer<Double>, _ offset: Int) -> Vector {
+    UnsafeRawPointer(p.baseAddress! + offset).loadUnaligned(as: Vector.self)
+  }
+
+  /// Stores all eight lanes from `offset`.
+  @inline(__always)
+  static func store(_ v: Vector, _ p: UnsafeMutableBufferPointer<Double>, _ offset: Int) {
+    UnsafeMutableRawPointer(p.baseAddress! + offset).storeBytes(of: v, as: Vector.self)
+  }
+
+  /// Rows of `t` samples in `Double`, each padded with zeros to `stride` (the least multiple of
+  /// `multiple` lanes that holds `t`), and whether each row is all zero.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  static func paddedRows<S: SpikeScalar>(_ x: [S], rows: Int, t: Int, multiple: Int = width) -> (values: [Double], stride: Int, zeroRow: [Bool]) {
+    let stride = (t + multiple - 1) / multiple * multiple
+    var values = [Double](repeating: 0, count: rows * stride)
+    var zeroRow = [Bool](repeating: true, count: rows)
+    x.withUnsafeBufferPointer { xb in
+      for r in 0..<rows {
+        var any = false
+        for n in 0..<t {
+          let v = xb[r * t + n]
+          values[r * stride + n] = v.double
+          any = any || v != 0
+        }
+        zeroRow[r] = !any
+      }
+    }
+    return (values, stride, zeroRow)
+  }
+}

@@ -1,0 +1,163 @@
+/// The non-zero samples of a tensor's time rows, found in one pass and then visited by the
+/// event-driven kernels (``Engine/Mode/sparse``) instead of every sample.
+///
+/// A tensor `(N, C, H, W, T)` is `N·C·H·W` rows of `T` samples; a spike tensor has a few non-zero
+/// samples per row. Row r's events are `start[r]..<start[r + 1]`, their times ascending.
+struct RowEvents: Sendable {
+  /// Events of row r are at `start[r]..<start[r + 1]`.
+  var start: [Int]
+  /// The time index n of each event, ascending within its row.
+  var time: [Int32]
+  /// The value of each event, exactly, in `Double`.
+  var value: [Double]
+
+  /// The events of `rows` rows of `t` samples of `x`.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  init<S: SpikeScalar>(_ x: [S], rows: Int, t: Int) {
+    precondition(x.count == rows * t, "RowEvents: \(x.count) samples are not \(rows) rows of \(t)")
+    // One pass, split over the worker threads by ranges of rows, each collecting its own events;
+    // then the ranges are concatenated in order. Whole blocks of eight zeros are passed over by a
+    // bit test (±0 have no bits but the sign).
+    let pieces = max(1, min(rows, 4 * Parallel.threads))
+    var parts = [(counts: [Int], time: [Int32], value: [Double])](repeating: ([], [], []), count: pieces)
+    x.withUnsafeBufferPointer { xb in
+      nonisolated(unsafe) let xb = xb
+      Parallel.forEachChunk(pieces, writing: &parts, cost: rows * t / pieces) { range, parts in
+        for piece in range {
+          let rowRange = rows * piece / pieces..<rows * (piece + 1) / pieces
+          var counts = [Int](), time = [Int32](), value = [Double]()
+          counts.reserveCapacity(rowRange.count)
+          for row in rowRange {
+            let base = row * t, before = time.count
+            func visit(_ m: Int) {
+              let v = xb[base + m]
+              if v != 0 {
+                time.append(Int32(truncatingIfNeeded: m))
+                value.append(v.double)
+              }
+            }
+            var n = 0
+            while n + 8 <= t {
+              if !Self.blockIsZero(xb, base + n) { for m in n..<n + 8 { visit(m) } }
+              n += 8
+            }
+            for m in n..<t { visit(m) }
+            counts.append(time.count - before)
+          }
+          parts[piece] = (counts, time, value)
+        }
+      }
+    }
+    var start = [Int](repeating: 0, count: rows + 1)
+    var time = [Int32](), value = [Double]()
+    let total = parts.reduce(0) { $0 + $1.time.count }
+    time.reserveCapacity(total)
+    value.reserveCapacity(total)
+    var row = 0
+    for part in parts {
+      for c in part.counts {
+        start[row + 1] = start[row] + c
+        row += 1
+      }
+      time += part.time
+      value += part.value
+    }
+    self.start = start
+    self.time = time
+    self.value = value
+  }
+
+  /// True when the eight elements from `offset` are all ±0.
+  @inline(__always)
+  static func blockIsZero<S: SpikeScalar>(_ x: UnsafeBufferPointer<S>, _ offset: Int) -> Bool {
+    let raw = UnsafeRawPointer(x.baseAddress! + offset)
+    if MemoryLayout<S>.size == 4 {
+      var bits: UInt64 = 0
+      for j in 0..<4 { bits |= raw.loadUnaligned(fromByteOffset: 8 * j, as: UInt64.self) }
+      return bits & 0x7FFF_FFFF_7FFF_FFFF == 0
+    }
+    var bits: UInt64 = 0
+    for j in 0..<8 { bits |= raw.loadUnaligned(fromByteOffset: 8 * j, as: UInt64.self) }
+    return bits & 0x7FFF_FFFF_FFFF_FFFF == 0
+  }
+
+  /// Total events.
+  var count: Int { time.count }
+
+  /// Events of row r.
+  @inline(__always)
+  func events(_ row: Int) -> Range<Int> { start[row]..<start[row + 1] }
+
+  /// The same events regrouped by time: for each block of `rowsPerBlock` consecutive rows (a sample
+  /// of a dense layer's input) and each time n, the rows active at n, ascending. Group
+  /// `block·t + n` holds entries `groupStart[g]..<groupStart[g + 1]` of `row` (the row's index
+  /// within its block) and `value`.
+  func byTime(rowsPerBlock: Int, t: Int) -> ByTime {
+    let rows = start.count - 1
+    let blocks = rows / rowsPerBlock
+    var groupStart = [Int](repeating: 0, count: blocks * t + 1)
+    for r in 0..<rows {
+      let g0 = (r / rowsPerBlock) * t
+      for e in events(r) { groupStart[g0 + Int(time[e]) + 1] += 1 }
+    }
+    for g in 0..<blocks * t { groupStart[g + 1] += groupStart[g] }
+    var fill = groupStart
+    var rowOf = [Int32](repeating: 0, count: count), valueOf = [Double](repeating: 0, count: count)
+    // Rows in increasing order, so each group lists its rows ascending.
+    for r in 0..<rows {
+      let g0 = (r / rowsPerBlock) * t, local = Int32(r % rowsPerBlock)
+      for e in events(r) {
+        let g = g0 + Int(time[e])
+        rowOf[fill[g]] = local
+        valueOf[fill[g]] = value[e]
+        fill[g] += 1
+      }
+    }
+    return ByTime(groupStart: groupStart, row: rowOf, value: valueOf)
+  }
+
+  /// Events grouped by (block, time), ``byTime(rowsPerBlock:t:)``.
+  struct ByTime: Sendable {
+    var groupStart: [Int], row: [Int32], value: [Double]
+  }
+}
+
+extension RowEvents {
+  /// Read-only views of the events and of the samples they were found in, for inner loops.
+  struct Access<S: SpikeScalar> {
+    let start: UnsafeBufferPointer<Int>, time: UnsafeBufferPointer<Int32>, value: UnsafeBufferPointer<Double>
+    /// The rows' samples, `t` per row.
+    let x: UnsafeBufferPointer<S>
+    let t: Int
+
+    /// Events in row r.
+    @inline(__always)
+    func count(_ r: Int) -> Int { start[r + 1] - start[r] }
+
+    /// acc[n] += w·x[r, n] for every n: over the row's events when it has few, else over all its
+    /// samples (the zero ones add ±0, which changes no accumulator that started at +0).
+    @inline(__always)
+    func add(_ w: Double, row r: Int, into acc: UnsafeMutablePointer<Double>) {
+      let lo = start[r], hi = start[r + 1]
+      if hi == lo { return }
+      if 4 * (hi - lo) < t {
+        for e in lo..<hi { acc[Int(time[e])] += w * value[e] }
+      } else {
+        let row = x.baseAddress! + r * t
+        for n in 0..<t { acc[n] += w * row[n].double }
+      }
+    }
+  }
+
+  /// Runs `body` with views of these events and of `x`, the tensor they were found in.
+  func withAccess<S: SpikeScalar, R>(_ x: [S], t: Int, _ body: (Access<S>) -> R) -> R {
+    start.withUnsafeBufferPointer { start in
+      time.withUnsafeBufferPointer { time in
+        value.withUnsafeBufferPointer { value in
+          x.withUnsafeBufferPointer { x in body(Access(start: start, time: time, value: value, x: x, t: t)) }
+        }
+      }
+    }
+  }
+}

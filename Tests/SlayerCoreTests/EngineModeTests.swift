@@ -1,0 +1,123 @@
+@testable import SlayerCore
+import Testing
+
+/// The event-driven engine against the plain dense loops (``Engine/Mode``): the same bits for every
+/// op, forward and backward, in `Float` and `Double` (`DEVELOPERS.md`: skip exact zeros, keep the
+/// order of the remaining terms). Speed is `slayer bench`'s business; this suite only checks bits.
+@Suite("Engine modes", .serialized)
+struct EngineModeTests {
+  /// `body` under the dense engine, then under the event-driven one.
+  func underBothEngines<T>(_ body: () -> T) -> (dense: T, sparse: T) {
+    let saved = Engine.mode
+    defer { Engine.mode = saved }
+    Engine.mode = .dense
+    let dense = body()
+    Engine.mode = .sparse
+    return (dense, body())
+  }
+
+  /// Every value, potential, loss and gradient of a step, as bit patterns.
+  func bits<S>(_ step: (trace: Network<S>.Trace, loss: Loss<S>.Evaluation, gradients: Network<S>.Gradients)) -> [(String, [UInt64])] {
+    var out: [(String, [UInt64])] = []
+    for (k, v) in step.trace.values.enumerated() { out.append(("value \(k)", v.scalars.map(\.double.bitPattern))) }
+    for (k, p) in step.trace.potentials.enumerated() { if let p { out.append(("potential \(k + 1)", p.scalars.map(\.double.bitPattern))) } }
+    out.append(("loss", [step.loss.loss.bitPattern]))
+    out.append(("loss gradient", step.loss.gradient.scalars.map(\.double.bitPattern)))
+    out.append(("input gradient", step.gradients.input.scalars.map(\.double.bitPattern)))
+    for (k, w) in step.gradients.weights.enumerated() { if let w { out.append(("weight gradient op\(k)", w.map(\.double.bitPattern))) } }
+    return out
+  }
+
+  func expectSameBits(_ a: [(String, [UInt64])], _ b: [(String, [UInt64])], _ what: String, seed: UInt64,
+                      sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(a.count == b.count, "\(what) (seed \(seed)): \(a.count) vs \(b.count) tensors", sourceLocation: sourceLocation)
+    for ((name, x), (_, y)) in zip(a, b) {
+      guard let i = x.indices.first(where: { x[$0] != y[$0] }) ?? (x.count == y.count ? nil : min(x.count, y.count)) else { continue }
+      let differing = zip(x, y).filter { $0 != $1 }.count
+      Issue.record(Comment(rawValue: "\(what) (seed \(seed)), \(name): \(differing) of \(x.count) values differ; first at [\(i)]: "
+                             + "dense \(i < x.count ? Double(bitPattern: x[i]) : .nan), event-driven \(i < y.count ? Double(bitPattern: y[i]) : .nan)"),
+                   sourceLocation: sourceLocation)
+      return
+    }
+  }
+
+  @Test("every layer op, forward and backward: the same bits on both engines", arguments: [(61 as UInt64, 0.03), (62, 0.25), (63, 0.7)])
+  func layerOps(seed: UInt64, density: Double) {
+    var rng = SplitMix64(seed: seed)
+    // Weights with some exact zeros, which the event-driven kernels skip.
+    func w(_ count: Int) -> [Float] { (0..<count).map { _ in rng.uniform() < 0.1 ? 0 : Float(rng.uniform(-1, 5)) } }
+    let t = 23  // not a multiple of the vector width
+    let net = Network(neuron: Neuron<Float>(NeuronParameters(theta: 10, tauSr: 1, tauRho: 1), SimulationParameters(Ts: 1, tSample: Double(t))), layers: [
+      .pspFilter(PSPFilter(count: 2, filters: w(8))),
+      .conv(Conv2D(outChannels: 3, inChannels: 4, kernelHeight: 3, kernelWidth: 3, padding: 1, weights: w(108))), .spike, .psp,
+      .delay(Delay(delays: [0.5, 1.5, 2.5], perChannel: true)), .dropout(Dropout(shape: Shape(n: 2, c: 3, h: 5, w: 5, t: t), p: 0.2, seed: seed)),
+      .pool(Pool(size: 2)), .spike, .psp,
+      .convTranspose(ConvTranspose2D(inChannels: 3, outChannels: 2, kernelHeight: 2, kernelWidth: 2, stride: 2, weights: w(24))),
+      .unpool(Unpool(size: 2)), .delayShift(1), .spike, .psp,
+      .dense(Dense(outputs: 11, inputs: 288, weights: w(11 * 288))), .spike, .psp,
+      .dense(Dense(outputs: 3, inputs: 11, weights: w(33))), .spike,
+    ])
+    let input = Tensor<Float>(shape: Shape(n: 2, c: 2, h: 5, w: 5, t: t),
+                              scalars: (0..<2 * 2 * 25 * t).map { _ in rng.uniform() < density ? 1 : 0 })
+    let loss = Loss<Float>.numSpikes(NumSpikesLoss(labels: [1, 2], start: 0, stop: Double(t), trueCount: 5, falseCount: 1))
+    let (dense, sparse) = underBothEngines { net.evaluate(input, loss: loss) }
+    expectSameBits(bits(dense), bits(sparse), "layer ops, input density \(density)", seed: seed)
+    #expect(dense.trace.values.map { $0.scalars.filter { $0 != 0 }.count }.reduce(0, +) > 100, "seed \(seed): too few non-zero values to test")
+  }
+
+  @Test("dense networks under both losses, in Float and in Double: the same bits on both engines", arguments: [64 as UInt64, 65])
+  func denseNetworks(seed: UInt64) {
+    let (netF, inputF) = TestData.twoLayer(Float.self, inputs: 37, hidden: 19, outputs: 3, seed: seed)
+    let (netD, inputD) = TestData.twoLayer(Double.self, inputs: 37, hidden: 19, outputs: 3, seed: seed)
+    let counts = NumSpikesLoss(labels: [2, 0], start: 2, stop: 15, trueCount: 6, falseCount: 1)
+    var rng = SplitMix64(seed: seed &+ 3)
+    let target = Tensor<Float>(shape: Shape(n: 2, c: 3, t: inputF.shape.t), scalars: (0..<6 * inputF.shape.t).map { _ in rng.uniform() < 0.1 ? 2 : 0 })
+    let float = underBothEngines { (netF.evaluate(inputF, loss: .numSpikes(counts)), netF.evaluate(inputF, loss: .spikeTime(target: target))) }
+    let double = underBothEngines { (netD.evaluate(inputD, loss: .numSpikes(counts)), netD.evaluate(inputD, loss: .spikeTime(target: target.converted(to: Double.self)))) }
+    expectSameBits(bits(float.dense.0), bits(float.sparse.0), "Float, numSpikes", seed: seed)
+    expectSameBits(bits(float.dense.1), bits(float.sparse.1), "Float, spikeTime", seed: seed)
+    expectSameBits(bits(double.dense.0), bits(double.sparse.0), "Double, numSpikes", seed: seed)
+    expectSameBits(bits(double.dense.1), bits(double.sparse.1), "Double, spikeTime", seed: seed)
+  }
+
+  @Test("conv and corr on empty, sparse and dense rows, with zero taps: the same bits on both engines", arguments: [66 as UInt64, 67])
+  func temporalFilters(seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    let t = 41, rows = 60
+    // Row r has density r/rows: empty rows, a few events (the scatter path), many (the vector path).
+    let x: [Float] = (0..<rows * t).map { i in rng.uniform() < Double(i / t) / Double(rows) ? Float(rng.uniform(-3, 3)) : 0 }
+    for kernel in [[0, 1, 0.5, 0, 0.25, -0.125] as [Float], (0..<50).map { _ in Float(rng.uniform(-1, 1)) }] {
+      let conv = underBothEngines { TemporalFilter.conv(x, kernel: kernel, t: t, Ts: 0.5) }
+      let corr = underBothEngines { TemporalFilter.corr(x, kernel: kernel, t: t, Ts: 0.5) }
+      #expect(conv.dense.map(\.bitPattern) == conv.sparse.map(\.bitPattern), "conv, kernel of \(kernel.count), seed \(seed)")
+      #expect(corr.dense.map(\.bitPattern) == corr.sparse.map(\.bitPattern), "corr, kernel of \(kernel.count), seed \(seed)")
+    }
+  }
+
+  @Test("the gradient check's row probe gives the full forward pass's bits", arguments: [70 as UInt64, 71])
+  func rowProbe(seed: UInt64) {
+    let (net, input) = TestData.twoLayer(Double.self, inputs: 23, hidden: 9, outputs: 2, seed: seed)
+    let twin = net.converted(to: Double.self, mode: .smooth)
+    let base = twin.forward(input).values
+    var rng = SplitMix64(seed: seed &+ 5)
+    for k in twin.weightedLayers {
+      let v = base[k]
+      let events = RowEvents(v.scalars, rows: v.shape.rows, t: v.shape.t).byTime(rowsPerBlock: v.shape.neurons, t: v.shape.t)
+      for _ in 0..<5 {
+        var w = twin.weights(of: k)!
+        let i = Int(rng.next() % UInt64(w.count))
+        w[i] += rng.uniform(-0.5, 0.5)
+        var probed = twin
+        probed.setWeights(of: k, w)
+        let full = probed.forward(input).values.map { $0.scalars.map(\.bitPattern) }
+        for mode in Engine.Mode.allCases {
+          let saved = Engine.mode
+          Engine.mode = mode
+          let fast = GradientCheck.rowProbe(probed, k, weight: i, base: base, events: events)?.map { $0.scalars.map(\.bitPattern) }
+          Engine.mode = saved
+          #expect(fast == full, "op\(k) weight \(i), \(mode) engine (seed \(seed))")
+        }
+      }
+    }
+  }
+}
