@@ -33,8 +33,14 @@ enum BenchCommand {
   }
 
   static func run(_ args: [String]) throws -> Int32 {
-    let a = try Arguments(args, valued: ["threads", "repeats", "filter", "svg"], flags: ["json", "check", "quick", "ops"])
+    let a = try Arguments(args, valued: ["threads", "repeats", "filter", "svg", "engine"], flags: ["json", "check", "quick", "ops"])
     _ = try a.expectPositional([])
+    if let engine = a.string("engine") {
+      guard let mode = Engine.Mode(rawValue: engine) else {
+        throw UsageError("option --engine expects sparse or dense, found '\(engine)'")
+      }
+      Engine.mode = mode
+    }
     Parallel.maxThreads = try a.int("threads", default: 0, in: 0...256)
     let repeats = a.string("repeats") == nil ? nil : try a.int("repeats", default: 1, in: 1...1000)
     let json = a.flag("json"), quick = a.flag("quick")

@@ -39,9 +39,11 @@ let usage = """
         a spike raster, optionally against a target
     slayer plot learning DEMO_DIR [--out F.svg]      the demo's loss and output raster per epoch
     slayer plot training RUN_DIR [--out F.svg]       loss and accuracy per epoch of slayer train
-    slayer bench [--json] [--check] [--quick] [--threads N] [--repeats N] [--filter NAME] [--svg FILE]
+    slayer bench [--json] [--check] [--quick] [--ops] [--threads N] [--repeats N] [--filter NAME] [--svg FILE]
+        [--engine sparse|dense]
         time the fixed benchmark suite (build with -c release); --check runs every benchmark under the
-        dense and the event-driven engine and fails unless they agree bit for bit
+        dense and the event-driven engine and fails unless they agree bit for bit; --ops times one
+        training step op by op; --svg draws the scaling sweep
     slayer help              this text
 
   exit codes: 0 agree / success, 1 disagree / check failed, 2 bad input

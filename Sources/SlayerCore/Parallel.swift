@@ -44,11 +44,11 @@ public enum Parallel {
   /// process delays only its own range). `body` must write only the outputs of its items.
   ///
   /// - Parameters:
-  ///   - count: the number of items, `0..<count`.
-  ///   - out: the output array the items write into, each its own disjoint elements.
-  ///   - cost: rough work per item (multiply-adds); when the whole loop is cheaper than a
-  ///     thread hand-off it runs on the calling thread. Never affects results.
-  ///   - body: called with a range of items and the output buffer.
+  ///   - count: the number of items.
+  ///   - out: the output the items write, each only its own elements.
+  ///   - cost: rough work per item (multiply-adds); when the whole loop is cheaper than a thread
+  ///     hand-off it runs on the calling thread. Never affects results.
+  ///   - body: called with a range of items and the output's buffer.
   public static func forEachChunk<T>(
     _ count: Int, writing out: inout [T], cost: Int = .max,
     _ body: (Range<Int>, UnsafeMutableBufferPointer<T>) -> Void
