@@ -50,6 +50,18 @@ public struct Optimizer: Sendable {
 
   /// Updates every parameter tensor in `parameters` with its gradient (same order every call).
   public mutating func update<S: SpikeScalar>(_ parameters: inout [[S]], gradients: [[S]]) {
+    Self.update(&parameters, gradients: gradients, rule: rule, learningRate: learningRate, beta1: beta1, beta2: beta2,
+                epsilon: epsilon, amsgrad: amsgrad, momentum: momentum, step: &step, m: &m, v: &v, vMax: &vMax)
+  }
+
+  /// The whole update of a parameter list, on state the caller owns: allocates the moments on the
+  /// first step, counts the step, and applies ``apply(_:learningRate:beta1:beta2:epsilon:amsgrad:momentum:step:parameters:gradients:m:v:vMax:)``
+  /// tensor by tensor. Shared by ``Optimizer`` and ``TrainingOptimizer``.
+  static func update<S: SpikeScalar>(
+    _ parameters: inout [[S]], gradients: [[S]], rule: Rule, learningRate: Double, beta1: Double, beta2: Double,
+    epsilon: Double, amsgrad: Bool, momentum: Double, step: inout Int, m: inout [[Double]], v: inout [[Double]],
+    vMax: inout [[Double]]
+  ) {
     precondition(parameters.count == gradients.count, "Optimizer: \(parameters.count) tensors, \(gradients.count) gradients")
     if m.isEmpty {
       m = parameters.map { [Double](repeating: 0, count: $0.count) }
@@ -60,9 +72,9 @@ public struct Optimizer: Sendable {
     for j in parameters.indices {
       precondition(parameters[j].count == gradients[j].count && parameters[j].count == m[j].count,
                    "Optimizer: tensor \(j) has \(parameters[j].count) values, \(gradients[j].count) gradients")
-      Self.apply(rule, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad,
-                 momentum: momentum, step: step, parameters: &parameters[j], gradients: gradients[j],
-                 m: &m[j], v: &v[j], vMax: &vMax[j])
+      apply(rule, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad,
+            momentum: momentum, step: step, parameters: &parameters[j], gradients: gradients[j],
+            m: &m[j], v: &v[j], vMax: &vMax[j])
     }
   }
 

@@ -54,20 +54,8 @@ public struct TrainingOptimizer: Sendable, Equatable {
   /// Updates every parameter tensor with its gradient (same order every call), as
   /// ``Optimizer/update(_:gradients:)``.
   public mutating func update<S: SpikeScalar>(_ parameters: inout [[S]], gradients: [[S]]) {
-    precondition(parameters.count == gradients.count, "TrainingOptimizer: \(parameters.count) tensors, \(gradients.count) gradients")
-    if m.isEmpty {
-      m = parameters.map { [Double](repeating: 0, count: $0.count) }
-      v = m; vMax = m
-    }
-    precondition(m.count == parameters.count, "TrainingOptimizer: the parameter list changed from \(m.count) to \(parameters.count) tensors")
-    step += 1
-    for j in parameters.indices {
-      precondition(parameters[j].count == gradients[j].count && parameters[j].count == m[j].count,
-                   "TrainingOptimizer: tensor \(j) has \(parameters[j].count) values, \(gradients[j].count) gradients")
-      Optimizer.apply(rule, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad,
-                      momentum: momentum, step: step, parameters: &parameters[j], gradients: gradients[j],
-                      m: &m[j], v: &v[j], vMax: &vMax[j])
-    }
+    Optimizer.update(&parameters, gradients: gradients, rule: rule, learningRate: learningRate, beta1: beta1, beta2: beta2,
+                     epsilon: epsilon, amsgrad: amsgrad, momentum: momentum, step: &step, m: &m, v: &v, vMax: &vMax)
   }
 }
 
