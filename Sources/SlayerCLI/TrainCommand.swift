@@ -285,13 +285,14 @@ enum TrainCommand {
   /// epoch (atomically) and `--resume DIR` continues from one bit for bit; the output folder holds
   /// the weights, the last output, `history.json` and `training.svg`, rewritten every `--every` epochs.
   static func oxford(_ args: [String]) throws -> Int32 {
-    let a = try Arguments(args, valued: ["data", "epochs", "out", "seed", "threads", "every", "lr", "optimizer", "resume",
-                                         "weight-scale"], flags: [])
+    let a = try Arguments(args, valued: ["data", "epochs", "out", "seed", "threads", "every", "lr", "lr-schedule", "optimizer",
+                                         "resume", "weight-scale"], flags: [])
     _ = try a.expectPositional([])
     guard let data = try a.path("data") else { throw UsageError("train oxford: --data DIR is required (the oxford folder)") }
     let epochs = try a.int("epochs", default: 1000, in: 1...1_000_000)
     let every = try a.int("every", default: 50, in: 1...1_000_000)
     Parallel.maxThreads = try a.int("threads", default: 0, in: 0...256)
+    // `learningRate` holds a schedule's text: "0.01" (constant) or "0:0.01,4000:0.001".
     var configuration = ["task": "oxford", "seed": "1", "learningRate": "0.01", "optimizer": "adam", "weightScale": "10,10"]
     if let text = a.string("weight-scale") {
       let scales = text.split(separator: ",").map { Double($0) }
@@ -300,10 +301,21 @@ enum TrainCommand {
       }
       configuration["weightScale"] = text
     }
-    if let lr = a.string("lr") {
+    var givenSchedule: LearningRateSchedule?
+    switch (a.string("lr"), a.string("lr-schedule")) {
+    case (.some, .some): throw UsageError("train oxford: give --lr or --lr-schedule, not both")
+    case (.some(let lr), nil):
       guard let v = Double(lr), v > 0, v.isFinite else { throw UsageError("option --lr expects a positive number, found '\(lr)'") }
-      configuration["learningRate"] = "\(v)"
+      givenSchedule = LearningRateSchedule(constant: v)
+    case (nil, .some(let text)):
+      var problem = ""
+      guard let schedule = LearningRateSchedule(text, problem: &problem) else {
+        throw UsageError("option --lr-schedule expects \(problem)")
+      }
+      givenSchedule = schedule
+    case (nil, nil): break
     }
+    if let givenSchedule { configuration["learningRate"] = givenSchedule.description }
     if let name = a.string("optimizer") {
       guard ["adam", "nadam"].contains(name) else { throw UsageError("option --optimizer expects adam or nadam, found '\(name)'") }
       configuration["optimizer"] = name
@@ -315,24 +327,39 @@ enum TrainCommand {
       guard c.configuration["task"] == "oxford" else {
         throw UsageError("--resume \(resume): expected an oxford checkpoint, found task '\(c.configuration["task"] ?? "none")'")
       }
-      for (option, key) in [("lr", "learningRate"), ("optimizer", "optimizer"), ("seed", "seed"), ("weight-scale", "weightScale")]
+      for (option, key) in [("optimizer", "optimizer"), ("seed", "seed"), ("weight-scale", "weightScale")]
       where a.string(option) != nil {
         guard configuration[key] == c.configuration[key] else {
           throw UsageError("--\(option) sets \(key) = \(configuration[key]!), the checkpoint in \(resume) has \(c.configuration[key] ?? "nothing")")
         }
       }
       configuration = c.configuration
+      // A rate given on a resume applies from the checkpoint's epoch on; the epochs before keep the
+      // rates they were trained with, and the recorded schedule says both.
+      if let givenSchedule {
+        var problem = ""
+        guard let old = LearningRateSchedule(configuration["learningRate"] ?? "", problem: &problem) else {
+          throw IOError(file: resume + "/state.json", message: "configuration.learningRate: expected \(problem)")
+        }
+        configuration["learningRate"] = old.continued(from: c.epoch, with: givenSchedule).description
+      }
       checkpoint = c
     }
     let weightScales = (configuration["weightScale"] ?? "10,10").split(separator: ",").compactMap { Double($0) }
-    guard let seed = UInt64(configuration["seed"] ?? ""), let learningRate = Double(configuration["learningRate"] ?? ""),
-          let optimizerName = configuration["optimizer"], weightScales.count == 2 else {
+    let source = try a.path("resume").map { $0 + "/state.json" } ?? "the command line"
+    var problem = ""
+    guard let seed = UInt64(configuration["seed"] ?? ""), let optimizerName = configuration["optimizer"], weightScales.count == 2 else {
       throw UsageError("train oxford: the checkpoint's configuration lacks seed, learningRate, optimizer or weightScale: \(configuration)")
     }
     // A checkpoint's configuration is a file the user hands in: its numbers are checked as the options are.
-    let source = try a.path("resume").map { $0 + "/state.json" } ?? "the command line"
-    try TrainingCheck.number(learningRate, in: .leastNonzeroMagnitude...1e6, expected: "a learning rate in (0, 10⁶]", file: source,
-                             field: "configuration.learningRate")
+    guard let schedule = LearningRateSchedule(configuration["learningRate"] ?? "", problem: &problem) else {
+      throw IOError(file: source, message: "configuration.learningRate: expected \(problem)")
+    }
+    for step in schedule.steps {
+      try TrainingCheck.number(step.rate, in: .leastNonzeroMagnitude...1e6, expected: "a learning rate in (0, 10⁶]", file: source,
+                               field: "configuration.learningRate")
+    }
+    let learningRate = schedule.rate(at: checkpoint?.epoch ?? 0)
     guard ["adam", "nadam"].contains(optimizerName) else {
       throw IOError(file: source, message: "configuration.optimizer: expected adam or nadam, found '\(optimizerName)'")
     }
@@ -369,12 +396,18 @@ enum TrainCommand {
       history = checkpoint.history
     }
     func count(_ x: Tensor<Float>) -> Int { x.scalars.filter { $0 != 0 }.count }
+    // The loss of an output with no spike: the yardstick of the figures below, since the first
+    // epoch's loss depends on the initial weights (a network that fires too much starts far above it).
+    let silentLoss = Loss<Float>.spikeTime(target: target).value(Tensor(zeros: target.shape), neuron)
+    func fall(_ from: Double, _ to: Double) -> Double { 100 * (from - to) / max(from, 1e-300) }
     say("SLAYER Oxford: 200-256-200, Ts 1 ms, 1900 ms, \(count(input)) input and \(count(target)) target spikes; "
-          + "spikeTime loss, \(optimizerName == "nadam" ? "Nadam" : "Adam (AMSGrad)") lr \(learningRate), weight scales \(weightScales), seed \(seed), "
+          + "spikeTime loss, \(optimizerName == "nadam" ? "Nadam" : "Adam (AMSGrad)") lr \(schedule), weight scales \(weightScales), seed \(seed), "
           + "\(Parallel.threads) thread(s); epochs \(trainer.epoch)..<\(epochs), writing \(out.path)/")
     try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
     let clock = ContinuousClock(), start = clock.now, firstEpoch = trainer.epoch
-    var output = target
+    // The current weights' output: what the figure shows if no epoch runs (a resume with --epochs
+    // at the checkpoint's epoch redraws the outputs); each epoch then replaces it with its own.
+    var output = trainer.network.forward(input).output
 
     /// Everything but the checkpoint: weights, last output, history, figure.
     func writeOutputs(wall: Double) throws {
@@ -387,16 +420,18 @@ enum TrainCommand {
       let first = losses.first ?? 0, final = losses.last ?? 0, best = losses.min() ?? 0
       let summary: [String: Any] = [
         "task": "oxford", "configuration": configuration, "epochs": losses.count, "firstLoss": first, "finalLoss": final,
-        "bestLoss": best, "fallPercent": 100 * (first - final) / max(first, 1e-300),
-        "bestFallPercent": 100 * (first - best) / max(first, 1e-300), "wallSecondsThisRun": wall, "lossPerEpoch": losses,
+        "bestLoss": best, "fallPercent": fall(first, final), "bestFallPercent": fall(first, best), "silentOutputLoss": silentLoss,
+        "fallBelowSilentPercent": fall(silentLoss, final), "bestFallBelowSilentPercent": fall(silentLoss, best),
+        "wallSecondsThisRun": wall, "lossPerEpoch": losses,
       ]
       try AtomicFile.write(JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]),
                            to: out.appendingPathComponent("history.json"))
-      try oxfordFigure(losses, output: output, target: target).write(to: out.appendingPathComponent("training.svg"))
+      try oxfordFigure(losses, silentLoss: silentLoss, output: output, target: target).write(to: out.appendingPathComponent("training.svg"))
     }
 
     while trainer.epoch < epochs {
       let epochStart = clock.now
+      trainer.optimizer.learningRate = schedule.rate(at: trainer.epoch)
       let step = trainer.train(input, loss: .spikeTime(target: target))
       output = step.output
       history.append(Trainer.EpochRecord(epoch: trainer.epoch, trainLoss: step.loss, trainAccuracy: 0, testLoss: nil,
@@ -415,35 +450,42 @@ enum TrainCommand {
     }
     let wall = seconds(clock.now - start), losses = history.map(\.trainLoss)
     guard let first = losses.first, let final = losses.last, let best = losses.min() else { return 0 }
-    say("first-epoch loss \(fmt(first, 4)), final loss \(fmt(final, 4)) (\(fmt(100 * (first - final) / first, 2)) % fall), "
-          + "best \(fmt(best, 4)) (\(fmt(100 * (first - best) / first, 2)) % fall) after \(losses.count) epoch(s); "
-          + "this run \(fmt(wall, 1)) s; wrote \(out.path)/")
+    say("first-epoch loss \(fmt(first, 4)), final loss \(fmt(final, 4)) (\(fmt(fall(first, final), 2)) % fall), "
+          + "best \(fmt(best, 4)) (\(fmt(fall(first, best), 2)) % fall) after \(losses.count) epoch(s); "
+          + "below the silent-output loss \(fmt(silentLoss, 4)): final \(fmt(fall(silentLoss, final), 2)) %, "
+          + "best \(fmt(fall(silentLoss, best), 2)) %; this run \(fmt(wall, 1)) s; wrote \(out.path)/")
     try writeOutputs(wall: wall)
     return 0
   }
 
   /// The loss per epoch (log scale) above the last epoch's output raster (blue) over the target (red).
-  static func oxfordFigure(_ losses: [Double], output: Tensor<Float>, target: Tensor<Float>) -> SVG {
+  static func oxfordFigure(_ losses: [Double], silentLoss: Double, output: Tensor<Float>, target: Tensor<Float>) -> SVG {
     var svg = SVG(width: 760, height: 760)
     svg.text(380, 22, "SLAYER Oxford: loss per epoch (log scale)", size: 15, anchor: "middle")
     let x = Axis(0, Double(max(1, losses.count - 1)), pixels: 70, 730)
-    let positive = losses.filter { $0 > 0 }
-    let y = Axis(max(positive.min() ?? 1e-5, 1e-5), max(positive.max() ?? 1, 1e-4), pixels: 230, 40, log: true)
+    let positive = (losses + [silentLoss / 10]).filter { $0 > 0 }
+    let y = Axis(max(positive.min() ?? 1e-5, 1e-5), max(positive.max() ?? 1, silentLoss, 1e-4), pixels: 230, 40, log: true)
     svg.rect(70, 40, 660, 190, fill: "none", stroke: "#444")
+    // The loss of a silent output (no spike at all) and the level 90 % below it.
+    for (level, label) in [(silentLoss, "silent output \(fmt(silentLoss, 0))"), (silentLoss / 10, "90 % below it")] {
+      svg.line(70, y(level), 730, y(level), stroke: "#888", dash: "4 3")
+      svg.text(726, y(level) - 4, label, size: 10, anchor: "end", fill: "#555")
+    }
     svg.polyline(losses.enumerated().map { (x(Double($0.offset)), y(max($0.element, y.lo))) }, stroke: "#1f77b4")
-    svg.text(64, 44, fmt(y.hi, 1), size: 10, anchor: "end"); svg.text(64, 230, fmt(y.lo, 3), size: 10, anchor: "end")
+    svg.text(64, 44, fmt(y.hi, 0), size: 10, anchor: "end"); svg.text(64, 230, fmt(y.lo, 0), size: 10, anchor: "end")
     svg.text(730, 246, "epoch \(losses.count - 1)", size: 10, anchor: "end")
     let steps = output.shape.t, rows = output.shape.rows
     let tx = Axis(0, Double(steps), pixels: 70, 730), ny = Axis(0, Double(rows), pixels: 290, 730)
     svg.text(380, 280, "last epoch: output spikes (blue) over the target (red), neuron against time (ms)", size: 13, anchor: "middle")
     svg.rect(70, 290, 660, 440, fill: "none", stroke: "#444")
     for (tensor, color, dy) in [(target, "#d62728", -0.6), (output, "#1f77b4", 0.6)] {
-      for i in tensor.scalars.indices where tensor.scalars[i] != 0 {
-        svg.rect(tx(Double(i % steps)) - 0.5, ny(Double(i / steps)) + dy - 0.5, 1.2, 1.0, fill: color)
-      }
+      let corners = tensor.scalars.indices.filter { tensor.scalars[$0] != 0 }
+        .map { (tx(Double($0 % steps)) - 0.5, ny(Double($0 / steps)) + dy - 0.5) }
+      svg.marks(corners, w: 1.2, h: 1.0, fill: color)
     }
     svg.text(70, 748, "0 ms", size: 10); svg.text(730, 748, "\(steps) ms", size: 10, anchor: "end")
     svg.text(64, 296, "0", size: 10, anchor: "end"); svg.text(64, 730, "\(rows - 1)", size: 10, anchor: "end")
     return svg
   }
+
 }

@@ -31,6 +31,14 @@ public struct SVG {
     body.append("<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(w))\" height=\"\(f(h))\" fill=\"\(fill)\" stroke=\"\(stroke)\"/>")
   }
 
+  /// Many equal filled rectangles of size `w` × `h` with their top-left corners at `corners`, as one
+  /// path: a raster of 20 000 spikes stays a few hundred kB instead of megabytes of `<rect>`s.
+  public mutating func marks(_ corners: [(Double, Double)], w: Double, h: Double, fill: String) {
+    guard !corners.isEmpty else { return }
+    let d = corners.map { "M\(f($0.0)) \(f($0.1))h\(f(w))v\(f(h))h-\(f(w))z" }.joined()
+    body.append("<path d=\"\(d)\" fill=\"\(fill)\"/>")
+  }
+
   /// A filled circle.
   public mutating func circle(_ x: Double, _ y: Double, r: Double, fill: String) {
     body.append("<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(f(r))\" fill=\"\(fill)\"/>")

@@ -285,6 +285,13 @@ extension MalformationRows {
     cli("cli: --lr negative", at: "option --lr", expected: "expects a positive number", found: "found '-0.1'") { _ in
       ["train", "nmnist", "--data", "x", "--net", "mlp", "--lr", "-0.1"]
     },
+    cli("cli: --lr-schedule not from epoch 0", at: "option --lr-schedule", expected: "expects the first step at epoch 0",
+        found: "found '5:0.01'") { _ in ["train", "oxford", "--data", "x", "--lr-schedule", "5:0.01,10:0.001"] },
+    cli("cli: --lr-schedule epochs out of order", at: "option --lr-schedule", expected: "expects epochs in increasing order",
+        found: "found '10:0.1' after epoch 20") { _ in ["train", "oxford", "--data", "x", "--lr-schedule", "0:0.01,20:0.001,10:0.1"] },
+    cli("cli: --lr with --lr-schedule", at: "--lr or --lr-schedule", expected: "give --lr or --lr-schedule", found: "not both") { _ in
+      ["train", "oxford", "--data", "x", "--lr", "0.1", "--lr-schedule", "0:0.01"]
+    },
     cli("cli: train without a task", at: "train", expected: "expects a task: nmnist or oxford", found: "found nothing") { _ in ["train"] },
     cli("cli: plot kernels on a grid beyond Int", at: "options --t-sample and --Ts", expected: "expected at most 10000000 samples",
         found: "found 1e+300 / 1e-300 = inf") { _ in ["plot", "kernels", "--Ts", "1e-300", "--t-sample", "1e300", "--out", "/dev/null"] },
