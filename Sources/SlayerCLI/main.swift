@@ -28,11 +28,12 @@ let usage = """
         [--backward final|paper] [--seed 1] [--out DIR] [--threads N] [--limit N] [--every BATCHES]
         TSSL-BP on N-MNIST, the paper's setting (3 ms bins, 30 steps, tauM 8, tauS 4, count loss 15/3,
         AdamW, clip 1, clamp ±4) on the MLP 2312-hidden-10; history.json, training.svg, weights/ per epoch
-    slayer train oxford --data DIR [--epochs 1000] [--lr 0.01 | --lr-schedule 0:0.01,2000:0.001]
-        [--optimizer adam|nadam] [--weight-scale 10,10] [--out DIR] [--seed 1] [--resume CHECKPOINT_DIR]
+    slayer train oxford --data DIR [--epochs 5000] [--lr X | --lr-schedule 0:0.01,4000:0.001]
+        [--optimizer adam|nadam] [--weight-scale 50,10] [--out DIR] [--seed 1] [--resume CHECKPOINT_DIR]
         [--threads N] [--every 50]
         the Oxford example: 200-256-200 learns the target spike trains (spikeTime loss); a checkpoint per epoch;
-        a rate given with --resume applies from the checkpoint's epoch on and is recorded in the schedule
+        a rate given with --resume applies from the checkpoint's epoch on and is recorded in the schedule;
+        slayerPytorch's oxfordTrain.py is --weight-scale 10,10 --lr 0.01 --epochs 1000
     slayer plot kernels [--case CASE] [--theta X] [--tau-sr MS] [--tau-ref MS] [--tau-rho X] [--Ts MS] [--out F.svg]
         ε, ν and ρ of a neuron (default: the demo's), and their key numbers
     slayer plot membrane CASE [--op K] [--neuron I] [--sample B] [--out F.svg]
