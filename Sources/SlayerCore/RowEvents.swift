@@ -101,21 +101,41 @@ struct RowEvents: Sendable {
     let rows = start.count - 1
     let blocks = rows / rowsPerBlock
     var groupStart = [Int](repeating: 0, count: blocks * t + 1)
-    for r in 0..<rows {
-      let g0 = (r / rowsPerBlock) * t
-      for e in events(r) { groupStart[g0 + Int(time[e]) + 1] += 1 }
-    }
-    for g in 0..<blocks * t { groupStart[g + 1] += groupStart[g] }
-    var fill = groupStart
-    var rowOf = [Int32](repeating: 0, count: count), valueOf = [Double](repeating: 0, count: count)
-    // Rows in increasing order, so each group lists its rows ascending.
-    for r in 0..<rows {
-      let g0 = (r / rowsPerBlock) * t, local = Int32(r % rowsPerBlock)
-      for e in events(r) {
-        let g = g0 + Int(time[e])
-        rowOf[fill[g]] = local
-        valueOf[fill[g]] = value[e]
-        fill[g] += 1
+    var rowOf: [Int32] = uninitializedArray(count), valueOf: [Double] = uninitializedArray(count)
+    start.withUnsafeBufferPointer { start in
+      time.withUnsafeBufferPointer { time in
+        value.withUnsafeBufferPointer { value in
+          groupStart.withUnsafeMutableBufferPointer { groupStart in
+            // A counting sort: the size of every group, then their starts, then each event copied to
+            // its group's next free entry, rows in increasing order so each group lists them ascending.
+            for block in 0..<blocks {
+              let g0 = block * t + 1
+              for r in block * rowsPerBlock..<(block + 1) * rowsPerBlock {
+                for e in start[r]..<start[r + 1] { groupStart[g0 + Int(time[e])] += 1 }
+              }
+            }
+            for g in 0..<blocks * t { groupStart[g + 1] += groupStart[g] }
+            var fill = Array(groupStart)
+            rowOf.withUnsafeMutableBufferPointer { rowOf in
+              valueOf.withUnsafeMutableBufferPointer { valueOf in
+                fill.withUnsafeMutableBufferPointer { fill in
+                  for block in 0..<blocks {
+                    let g0 = block * t
+                    for local in 0..<rowsPerBlock {
+                      let r = block * rowsPerBlock + local
+                      for e in start[r]..<start[r + 1] {
+                        let g = g0 + Int(time[e])
+                        rowOf[fill[g]] = Int32(local)
+                        valueOf[fill[g]] = value[e]
+                        fill[g] += 1
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
       }
     }
     return ByTime(groupStart: groupStart, row: rowOf, value: valueOf)
