@@ -16,60 +16,56 @@ struct RowEvents: Sendable {
   @_specialize(where S == Double)
   init<S: SpikeScalar>(_ x: [S], rows: Int, t: Int) {
     precondition(x.count == rows * t, "RowEvents: \(x.count) samples are not \(rows) rows of \(t)")
-    // Two passes over the rows, each split over the worker threads by ranges of rows: the first
-    // counts every row's events, the second writes them where the counts put them. No array grows
-    // and nothing is concatenated. Whole blocks of eight zeros are passed over by a bit test (±0
-    // have no bits but the sign); the events of a row are its samples ≠ 0 in increasing n.
-    var start = [Int](repeating: 0, count: rows + 1)
+    // One pass, split over the worker threads by ranges of rows, each collecting its own events;
+    // then the ranges are concatenated in order. Whole blocks of eight zeros are passed over by a
+    // bit test (±0 have no bits but the sign).
+    let pieces = max(1, min(rows, 4 * Parallel.threads))
+    var parts = [(counts: [Int], time: [Int32], value: [Double])](repeating: ([], [], []), count: pieces)
     x.withUnsafeBufferPointer { xb in
       nonisolated(unsafe) let xb = xb
-      Parallel.forEachChunk(rows, writing: &start, cost: t) { range, start in
-        for row in range {
-          start[row + 1] = Self.scan(xb, row: row, t: t) { _, _ in }
+      Parallel.forEachChunk(pieces, writing: &parts, cost: rows * t / pieces) { range, parts in
+        for piece in range {
+          let rowRange = rows * piece / pieces..<rows * (piece + 1) / pieces
+          var counts = [Int](), time = [Int32](), value = [Double]()
+          counts.reserveCapacity(rowRange.count)
+          for row in rowRange {
+            let base = row * t, before = time.count
+            func visit(_ m: Int) {
+              let v = xb[base + m]
+              if v != 0 {
+                time.append(Int32(truncatingIfNeeded: m))
+                value.append(v.double)
+              }
+            }
+            var n = 0
+            while n + 8 <= t {
+              if !Self.blockIsZero(xb, base + n) { for m in n..<n + 8 { visit(m) } }
+              n += 8
+            }
+            for m in n..<t { visit(m) }
+            counts.append(time.count - before)
+          }
+          parts[piece] = (counts, time, value)
         }
       }
     }
-    for r in 0..<rows { start[r + 1] += start[r] }
-    var time: [Int32] = uninitializedArray(start[rows]), value: [Double] = uninitializedArray(start[rows])
-    start.withUnsafeBufferPointer { sb in
-      x.withUnsafeBufferPointer { xb in
-        nonisolated(unsafe) let xb = xb, sb = sb
-        Parallel.forEachChunk(rows, writing: &time, &value, cost: t) { range, time, value in
-          for row in range {
-            var k = sb[row]
-            _ = Self.scan(xb, row: row, t: t) { m, v in
-              time[k] = Int32(truncatingIfNeeded: m)
-              value[k] = v
-              k += 1
-            }
-          }
-        }
+    var start = [Int](repeating: 0, count: rows + 1)
+    var time = [Int32](), value = [Double]()
+    let total = parts.reduce(0) { $0 + $1.time.count }
+    time.reserveCapacity(total)
+    value.reserveCapacity(total)
+    var row = 0
+    for part in parts {
+      for c in part.counts {
+        start[row + 1] = start[row] + c
+        row += 1
       }
+      time += part.time
+      value += part.value
     }
     self.start = start
     self.time = time
     self.value = value
-  }
-
-  /// Visits the samples ≠ 0 of row `row` in increasing n, as (n, value), and returns how many.
-  @inline(__always)
-  static func scan<S: SpikeScalar>(_ x: UnsafeBufferPointer<S>, row: Int, t: Int, _ visit: (Int, Double) -> Void) -> Int {
-    let base = row * t
-    var count = 0, n = 0
-    while n + 8 <= t {
-      if !blockIsZero(x, base + n) {
-        for m in n..<n + 8 where x[base + m] != 0 {
-          visit(m, x[base + m].double)
-          count += 1
-        }
-      }
-      n += 8
-    }
-    for m in n..<t where x[base + m] != 0 {
-      visit(m, x[base + m].double)
-      count += 1
-    }
-    return count
   }
 
   /// True when the eight elements from `offset` are all ±0.
