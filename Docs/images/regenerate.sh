@@ -35,6 +35,14 @@ if [ -d "$SLAYER_DATA/NMNISTsmall" ] && [ "${SKIP_NMNIST:-0}" != 1 ]; then
   rm -rf "$run"
 fi
 
+# The CNN on N-MNIST (Docs/Training.md): 8 epochs, about an hour on two cores.
+if [ -d "$SLAYER_DATA/NMNISTsmall" ] && [ "${SKIP_NMNIST:-0}" != 1 ] && [ "${SKIP_CNN:-0}" != 1 ]; then
+  run=$(mktemp -d)
+  $SLAYER train nmnist --data "$SLAYER_DATA/NMNISTsmall" --net cnn --epochs 8 --out "$run" --every 1000
+  $SLAYER plot training "$run" --title "SLAYER N-MNIST CNN (train1K, test100), lr 0.001: loss and accuracy per epoch" --out Docs/images/cnn-training.svg
+  rm -rf "$run"
+fi
+
 # Oxford (slayer.md §7): the default recipe of Docs/Training.md, which goes below 10 % of the
 # silent-output loss; 5000 epochs, 12–18 minutes on one core.
 if [ -d "$SLAYER_DATA/oxford" ] && [ "${SKIP_OXFORD:-0}" != 1 ]; then

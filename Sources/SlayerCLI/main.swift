@@ -20,7 +20,7 @@ let usage = """
         more (default 4 GB), before allocating them
     slayer fixtures generate [--out DIR] [--threads N]
         write the golden-case library (default Fixtures/), deterministically
-    slayer train nmnist [--rule slayer] --data DIR --net mlp|cnn [--epochs 20] [--batch 8|12] [--lr 0.01]
+    slayer train nmnist [--rule slayer] --data DIR --net mlp|cnn [--epochs 20] [--batch 8|12] [--lr 0.01|0.001]
         [--optimizer adam|nadam] [--seed 1] [--out DIR] [--resume CHECKPOINT_DIR] [--config network.yaml]
         [--threads N] [--limit N] [--every BATCHES]
         train on N-MNIST (train1K.txt / test100.txt); a checkpoint, history.json and training.svg per epoch
