@@ -123,37 +123,38 @@ public struct Optimizer: Sendable {
           }
           for i in i..<range.upperBound {
             let gi = g[i].double
-            let mi = beta1 * m[i] + c1 * gi, vi = beta2 * v[i] + c2 * gi * gi
-            m[i] = mi
-            v[i] = vi
-            let second: Double
-            if amsgrad {
-              second = max(vMax[i], vi)
-              vMax[i] = second
-            } else {
-              second = vi
-            }
+            let (mi, second) = moments(i, gi, beta1: beta1, beta2: beta2, amsgrad: amsgrad, m: m, v: v, vMax: vMax)
             p[i] = S(p[i].double - adamRate * mi / (second.squareRoot() / rootBias2 + epsilon))
           }
         case .nadam:
           for i in range {
             let gi = g[i].double
-            let mi = beta1 * m[i] + c1 * gi, vi = beta2 * v[i] + c2 * gi * gi
-            m[i] = mi
-            v[i] = vi
-            let second: Double
-            if amsgrad {
-              second = max(vMax[i], vi)
-              vMax[i] = second
-            } else {
-              second = vi
-            }
+            let (mi, second) = moments(i, gi, beta1: beta1, beta2: beta2, amsgrad: amsgrad, m: m, v: v, vMax: vMax)
             let lookAhead = beta1 * mi + c1 * gi
             p[i] = S(p[i].double - nadamRate * lookAhead / (second.squareRoot() + epsilon))
           }
         }
       }
     }
+  }
+}
+
+extension Optimizer {
+  /// The moment update of Adam and Nadam for element `i` (the scalar form; ``apply`` has Adam's
+  /// four-lane copy beside it): m ← β₁·m + (1 − β₁)·g, v ← β₂·v + (1 − β₂)·g², and with AMSGrad
+  /// v̂ ← max(v̂, v). Returns the new m and the second moment the step divides by (v̂ or v).
+  @inline(__always)
+  static func moments(
+    _ i: Int, _ gi: Double, beta1: Double, beta2: Double, amsgrad: Bool,
+    m: UnsafeMutableBufferPointer<Double>, v: UnsafeMutableBufferPointer<Double>, vMax: UnsafeMutableBufferPointer<Double>
+  ) -> (m: Double, second: Double) {
+    let mi = beta1 * m[i] + (1 - beta1) * gi, vi = beta2 * v[i] + (1 - beta2) * gi * gi
+    m[i] = mi
+    v[i] = vi
+    guard amsgrad else { return (mi, vi) }
+    let second = max(vMax[i], vi)
+    vMax[i] = second
+    return (mi, second)
   }
 }
 
