@@ -117,6 +117,28 @@ public struct Conv2D<Scalar: SpikeScalar>: Equatable, Sendable {
     return (gA, weightGradient(gU, input: a))
   }
 
+  /// The taps that reach input row `row` of `inS` (the input position (b, c, iy, ix)): for every
+  /// output position (b, o, oy, ox) with oy·stride + ky·dilation − padTop = iy and the same in x,
+  /// `body(output row, weight index)`, in increasing (o, ky, kx). This order is the order of the
+  /// terms of ∂E/∂a[b, c, iy, ix] = Σ W[o, c, ky, kx]·g[b, o, oy, ox] in ``transposed(_:inputShape:)``.
+  @inline(__always)
+  func forEachTap(reaching row: Int, inputShape inS: Shape, outputShape outS: Shape, _ body: (Int, Int) -> Void) {
+    let cg = inChannels / groups, og = outChannels / groups
+    let ix = row % inS.w, iy = (row / inS.w) % inS.h, c = (row / (inS.w * inS.h)) % inS.c, b = row / inS.neurons
+    let group = c / cg, i = c % cg
+    for o in group * og..<(group + 1) * og {
+      for ky in 0..<kernelHeight {
+        let ny = iy + padTop - ky * dilation
+        if ny < 0 || ny % stride != 0 || ny / stride >= outS.h { continue }
+        for kx in 0..<kernelWidth {
+          let nx = ix + padLeft - kx * dilation
+          if nx < 0 || nx % stride != 0 || nx / stride >= outS.w { continue }
+          body(((b * outS.c + o) * outS.h + ny / stride) * outS.w + nx / stride, ((o * cg + i) * kernelHeight + ky) * kernelWidth + kx)
+        }
+      }
+    }
+  }
+
   /// Wᵀ ⋆ g: the transposed convolution, onto an input of shape `inS` (the adjoint of ``forward(_:)``).
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
@@ -124,27 +146,16 @@ public struct Conv2D<Scalar: SpikeScalar>: Equatable, Sendable {
     let outS = outputShape(inS), t = inS.t
     precondition(gU.shape == outS, "conv transpose: \(gU.shape) vs the output \(outS) of input \(inS)")
     let g = gU.scalars, w = weights, geo = self
-    let cg = inChannels / groups, og = outChannels / groups
+    let og = outChannels / groups
     if Engine.isDense {
       var gA = [Scalar](repeating: 0, count: inS.count)
       Parallel.forEachChunk(inS.rows, writing: &gA, cost: og * kernelHeight * kernelWidth * t) { rows, out in
         var acc = [Double](repeating: 0, count: t)
         for row in rows {
-          let ix = row % inS.w, iy = (row / inS.w) % inS.h, c = (row / (inS.w * inS.h)) % inS.c, b = row / inS.neurons
-          let group = c / cg, i = c % cg
           for n in 0..<t { acc[n] = 0 }
-          for o in group * og..<(group + 1) * og {
-            for ky in 0..<geo.kernelHeight {
-              let ny = iy + geo.padTop - ky * geo.dilation
-              if ny < 0 || ny % geo.stride != 0 || ny / geo.stride >= outS.h { continue }
-              for kx in 0..<geo.kernelWidth {
-                let nx = ix + geo.padLeft - kx * geo.dilation
-                if nx < 0 || nx % geo.stride != 0 || nx / geo.stride >= outS.w { continue }
-                let wv = w[((o * cg + i) * geo.kernelHeight + ky) * geo.kernelWidth + kx].double
-                let r = ((b * outS.c + o) * outS.h + ny / geo.stride) * outS.w + nx / geo.stride
-                for n in 0..<t { acc[n] += wv * g[r * t + n].double }
-              }
-            }
+          geo.forEachTap(reaching: row, inputShape: inS, outputShape: outS) { r, k in
+            let wv = w[k].double
+            for n in 0..<t { acc[n] += wv * g[r * t + n].double }
           }
           for n in 0..<t { out[row * t + n] = Scalar(acc[n]) }
         }
@@ -164,21 +175,10 @@ public struct Conv2D<Scalar: SpikeScalar>: Equatable, Sendable {
       buffer.withUnsafeMutableBufferPointer { sums in
         gd.values.withUnsafeBufferPointer { gv in
           for row in rows {
-            let ix = row % inS.w, iy = (row / inS.w) % inS.h, c = (row / (inS.w * inS.h)) % inS.c, b = row / inS.neurons
-            let group = c / cg, i = c % cg
             terms.removeAll(keepingCapacity: true)
-            for o in group * og..<(group + 1) * og {
-              for ky in 0..<geo.kernelHeight {
-                let ny = iy + geo.padTop - ky * geo.dilation
-                if ny < 0 || ny % geo.stride != 0 || ny / geo.stride >= outS.h { continue }
-                for kx in 0..<geo.kernelWidth {
-                  let nx = ix + geo.padLeft - kx * geo.dilation
-                  if nx < 0 || nx % geo.stride != 0 || nx / geo.stride >= outS.w { continue }
-                  let wv = w[((o * cg + i) * geo.kernelHeight + ky) * geo.kernelWidth + kx].double
-                  let r = ((b * outS.c + o) * outS.h + ny / geo.stride) * outS.w + nx / geo.stride
-                  if wv != 0 && !gd.zeroRow[r] { terms.append((r * gd.stride, wv)) }
-                }
-              }
+            geo.forEachTap(reaching: row, inputShape: inS, outputShape: outS) { r, k in
+              let wv = w[k].double
+              if wv != 0 && !gd.zeroRow[r] { terms.append((r * gd.stride, wv)) }
             }
             terms.withUnsafeBufferPointer { terms in
               for n0 in Swift.stride(from: 0, to: t, by: 2 * Lanes.width) {
