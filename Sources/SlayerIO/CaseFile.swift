@@ -217,7 +217,7 @@ struct CaseReader {
         throw fail("\(field).op", "expected a tensor of T = \(steps) samples entering '\(name)', found "
           + "\(Npy.tupleText(shape)) (only replicateInTime takes T = 1)")
       }
-      if let (layer, newShape, parameterShape) = try readSpatialOp(name, op, field: field, shape: shape, steps: steps, Ts: Ts) {
+      if let (layer, newShape, parameterShape) = try readSharedOp(name, op, field: field, shape: shape, steps: steps, Ts: Ts) {
         layers.append(layer)
         shape = newShape
         try checkSize(shape, field)
@@ -229,20 +229,6 @@ struct CaseReader {
       case "psp", "spike":
         _ = try object(entry, field, allowed: ["op"])
         layers.append(name == "psp" ? .psp : .spike)
-      case "dense":
-        _ = try object(entry, field, allowed: ["op", "weights"])
-        let (w, url) = try array(op, "weights", in: field)
-        let inputs = shape[1] * shape[2] * shape[3]
-        guard w.shape.count == 2, w.shape[0] > 0, w.shape[1] == inputs else {
-          throw IOError(file: url.path, message: "\(field).weights: expected shape (out, \(inputs)) "
-            + "with out ≥ 1, \(inputs) = C·H·W of the incoming tensor \(Npy.tupleText(shape)), "
-            + "found \(Npy.tupleText(w.shape))")
-        }
-        shape = [shape[0], w.shape[0], 1, 1, shape[4]]
-        try checkSize(shape, field)
-        layers.append(.dense(Dense(outputs: w.shape[0], inputs: inputs,
-                                   weights: w.values.map { Float($0) })))
-        parameterShapes[k] = w.shape
       default:
         throw fail("\(field).op", "expected one of \(SlayerCase.supportedOps.joined(separator: ", ")), "
           + "found \(Self.describe(name))")

@@ -1,4 +1,4 @@
-// The case format's layer ops beyond psp, dense and spike (`Docs/CaseFormat.md`): conv,
+// The case format's layer ops beyond psp and spike (`Docs/CaseFormat.md`): dense, conv,
 // convTranspose, pool, unpool, dropout, delay, delayShift, pspLayer, pspFilter, replicateInTime.
 // Every shape and argument is checked here, before a SlayerCore type is built, so that no
 // precondition of the core can fire on a loaded case.
@@ -7,11 +7,23 @@ import SlayerCore
 
 extension CaseReader {
   /// Parses op `name` at `field` on an incoming tensor of `shape`; nil when `name` is not one of
-  /// these ops. Returns the layer, the outgoing shape and the shape of its learnable tensor.
-  func readSpatialOp(_ name: String, _ op: [String: JSONValue], field: String, shape s: [Int], steps: Int, Ts: Double) throws
+  /// these ops (the SRMALPHA and TSSLBP case readers both use them). Returns the layer, the
+  /// outgoing shape and the shape of its learnable tensor.
+  func readSharedOp(_ name: String, _ op: [String: JSONValue], field: String, shape s: [Int], steps: Int, Ts: Double) throws
     -> (Layer<Float>, [Int], [Int]?)?
   {
     switch name {
+    case "dense":
+      _ = try object(.object(op), field, allowed: ["op", "weights"])
+      let (w, url) = try array(op, "weights", in: field)
+      let inputs = s[1] * s[2] * s[3]
+      guard w.shape.count == 2, w.shape[0] > 0, w.shape[1] == inputs else {
+        throw IOError(file: url.path, message: "\(field).weights: expected shape (out, \(inputs)) "
+          + "with out ≥ 1, \(inputs) = C·H·W of the incoming tensor \(Npy.tupleText(s)), "
+          + "found \(Npy.tupleText(w.shape))")
+      }
+      return (.dense(Dense(outputs: w.shape[0], inputs: inputs, weights: w.values.map { Float($0) })),
+              [s[0], w.shape[0], 1, 1, s[4]], w.shape)
     case "conv", "convTranspose":
       _ = try object(.object(op), field, allowed: ["op", "weights", "stride", "padding", "dilation", "groups"])
       let stride = try integer(op, "stride", in: field, default: 1, min: 1)

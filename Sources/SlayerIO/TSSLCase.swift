@@ -119,25 +119,15 @@ extension CaseReader {
         }
         layers.append(.pool(TSSLPool(size: size, stride: stride)))
         shape = [shape[0], shape[1], (shape[2] - size) / stride + 1, (shape[3] - size) / stride + 1, shape[4]]
-      case "dense":
-        _ = try object(entry, field, allowed: ["op", "weights"])
-        let (w, url) = try array(op, "weights", in: field)
-        let inputs = shape[1] * shape[2] * shape[3]
-        guard w.shape.count == 2, w.shape[0] > 0, w.shape[1] == inputs else {
-          throw IOError(file: url.path, message: "\(field).weights: expected shape (out, \(inputs)) with out ≥ 1, \(inputs) = "
-            + "C·H·W of the incoming tensor \(Npy.tupleText(shape)), found \(Npy.tupleText(w.shape))")
-        }
-        layers.append(.dense(Dense(outputs: w.shape[0], inputs: inputs, weights: w.values.map { Float($0) })))
-        shapes[k] = w.shape
-        shape = [shape[0], w.shape[0], 1, 1, shape[4]]
-      default:  // conv, dropout, replicateInTime: SLAYER's parsing of the same ops
-        guard let (layer, newShape, parameterShape) = try readSpatialOp(name, op, field: field, shape: shape, steps: steps, Ts: 1)
+      default:  // dense, conv, dropout, replicateInTime: SLAYER's parsing of the same ops
+        guard let (layer, newShape, parameterShape) = try readSharedOp(name, op, field: field, shape: shape, steps: steps, Ts: 1)
         else { throw fail("\(field).op", "expected a supported op, found \(Self.describe(name))") }
         switch layer {
+        case .dense(let d): layers.append(.dense(d))
         case .conv(let c): layers.append(.conv(c))
         case .dropout(let m): layers.append(.dropout(m))
         case .replicateInTime: layers.append(.replicateInTime)
-        default: throw fail("\(field).op", "expected conv, dropout or replicateInTime, found \(Self.describe(name))")
+        default: throw fail("\(field).op", "expected dense, conv, dropout or replicateInTime, found \(Self.describe(name))")
         }
         if let parameterShape { shapes[k] = parameterShape }
         shape = newShape
