@@ -314,20 +314,9 @@ struct EventFileTests {
 
   // MARK: Real files ($SLAYER_DATA, default ../shared/data)
 
-  /// The data file at `relative`, or nil after printing a SKIPPED line.
-  func dataFile(_ relative: String) -> URL? {
-    let root = ProcessInfo.processInfo.environment["SLAYER_DATA"] ?? "../shared/data"
-    let url = URL(fileURLWithPath: root).appendingPathComponent(relative)
-    guard FileManager.default.fileExists(atPath: url.path) else {
-      print("SKIPPED: \(url.path) not found (set SLAYER_DATA)")
-      return nil
-    }
-    return url
-  }
-
   @Test("NMNISTsmall/1.bs2: 34 × 34 pixels, polarity 0/1, times ordered")
   func nmnist() throws {
-    guard let url = dataFile("NMNISTsmall/1.bs2") else { return }
+    guard let url = sharedData("NMNISTsmall/1.bs2") else { return }
     let e = try EventFile.read2D(url)
     #expect(e.count > 0)
     #expect(e.x.allSatisfy { $0 < 34 } && e.y.allSatisfy { $0 < 34 })
@@ -342,7 +331,7 @@ struct EventFileTests {
 
   @Test("nmnist_desired_class3.bsn: ids 0…9 (0-based), 0–300 ms, 60 spikes for class 3, 10 else")
   func nmnistTargets() throws {
-    guard let url = dataFile("slayer-matlab-golden/nmnist_desired_class3.bsn") else { return }
+    guard let url = sharedData("slayer-matlab-golden/nmnist_desired_class3.bsn") else { return }
     let t = try EventFile.readNumSpikes(url)
     #expect(t.id == Array(0..<10))
     #expect(t.tStartMs == [Double](repeating: 0, count: 10))
@@ -352,7 +341,7 @@ struct EventFileTests {
 
   @Test("oxford/input.bs1: neuron ids < 200")
   func oxford() throws {
-    guard let url = dataFile("oxford/input.bs1") else { return }
+    guard let url = sharedData("oxford/input.bs1") else { return }
     let e = try EventFile.read1D(url)
     #expect(e.count == 9445 / 5)
     #expect(e.x.allSatisfy { $0 >= 0 && $0 < 200 } && e.y.allSatisfy { $0 == 0 })

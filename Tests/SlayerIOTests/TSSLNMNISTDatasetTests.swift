@@ -21,12 +21,7 @@ struct TSSLNMNISTDatasetTests {
 
   @Test("NMNISTsmall: the first samples bin into (1, 2, 34, 34, 30) 0/1 tensors with spikes in both polarities")
   func realData() throws {
-    let root = ProcessInfo.processInfo.environment["SLAYER_DATA"] ?? "../shared/data"
-    let dir = URL(fileURLWithPath: root).appendingPathComponent("NMNISTsmall")
-    guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("train1K.txt").path) else {
-      print("SKIPPED: NMNISTsmall not found at \(dir.path) (set SLAYER_DATA)")
-      return
-    }
+    guard let dir = sharedData("NMNISTsmall/train1K.txt")?.deletingLastPathComponent() else { return }
     let d = try TSSLNMNISTDataset.load(directory: dir, list: "train1K.txt", limit: 3)
     #expect(d.count == 3 && d.shape == Shape(n: 1, c: 2, h: 34, w: 34, t: 30))
     let slayer = try NMNISTDataset.load(directory: dir, list: "train1K.txt", limit: 3)

@@ -174,12 +174,7 @@ struct TrainingTests {
 
   @Test("NMNISTsmall: the first 3 training samples bin to (1, 2, 34, 34, 300) spikes of 1/Ts")
   func nmnistSamples() throws {
-    let root = ProcessInfo.processInfo.environment["SLAYER_DATA"] ?? "../shared/data"
-    let dir = URL(fileURLWithPath: root).appendingPathComponent("NMNISTsmall")
-    guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("train1K.txt").path) else {
-      print("SKIPPED: \(dir.path)/train1K.txt not found (set SLAYER_DATA)")
-      return
-    }
+    guard let dir = sharedData("NMNISTsmall/train1K.txt")?.deletingLastPathComponent() else { return }
     let data = try NMNISTDataset.load(directory: dir, list: "train1K.txt", limit: 3)
     #expect(data.count == 3 && data.labels == [5, 0, 4])
     for i in 0..<3 {

@@ -105,12 +105,7 @@ struct YAMLTests {
 
   @Test("the golden data's network.yaml")
   func goldenNetworkYAML() throws {
-    let root = ProcessInfo.processInfo.environment["SLAYER_DATA"] ?? "../shared/data"
-    let url = URL(fileURLWithPath: root).appendingPathComponent("slayer-matlab-golden/network.yaml")
-    guard FileManager.default.fileExists(atPath: url.path) else {
-      print("SKIPPED: \(url.path) not found (set SLAYER_DATA)")
-      return
-    }
+    guard let url = sharedData("slayer-matlab-golden/network.yaml") else { return }
     let p = try NetworkParameters.load(url)
     #expect(p.simulation == SimulationParameters(Ts: 0.1, tSample: 50))
     #expect(p.simulation.steps == 500)
