@@ -125,9 +125,23 @@ public enum Spike {
     let g = gS.scalars, u = potential.scalars, t = gS.shape.t
     var gU = Tensor<S>.uninitialized(g.count)  // every element written
     let theta = p.theta
+    // In Float, the event-driven engine evaluates eight samples at once through
+    // ``SurrogateProduct`` (the library's bits; the dense engine keeps the plain loop).
+    let vectorized = S.self == Float.self && !Engine.isDense
     Parallel.forEachChunk(gS.shape.rows, writing: &gU, cost: 20 * t) { rows, out in
       g.withUnsafeBufferPointer { g in
         u.withUnsafeBufferPointer { u in
+          if vectorized {
+            let start = rows.lowerBound * t
+            UnsafeRawPointer(g.baseAddress! + start).withMemoryRebound(to: Float.self, capacity: rows.count * t) { gf in
+              UnsafeRawPointer(u.baseAddress! + start).withMemoryRebound(to: Float.self, capacity: rows.count * t) { uf in
+                UnsafeMutableRawPointer(out.baseAddress! + start).withMemoryRebound(to: Float.self, capacity: rows.count * t) { of in
+                  SurrogateProduct.products(u: uf, g: gf, out: of, count: rows.count * t, theta: theta, alpha: alpha, beta: beta)
+                }
+              }
+            }
+            return
+          }
           for n in rows.lowerBound * t..<rows.upperBound * t {
             out[n] = g[n] == 0 ? 0 : S(rho(u[n].double, theta: theta, alpha: alpha, beta: beta) * g[n].double)
           }
