@@ -368,8 +368,8 @@ enum BenchSuite {
       let train = try! NMNISTDataset.load(directory: dir, list: "train1K.txt", limit: trainLimit)
       let test = try! NMNISTDataset.load(directory: dir, list: "test100.txt", limit: testLimit)
       var trainer = initial
-      let s = trainer.trainEpoch(count: train.count, batchSize: settings.batch, sample: { (train.input($0), train.entries[$0].label) }, loss: loss)
-      let t = trainer.test(count: test.count, batchSize: settings.batch, sample: { (test.input($0), test.entries[$0].label) }, loss: loss)
+      let s = trainer.trainEpoch(count: train.count, batchSize: settings.batch, batch: train.batch, loss: loss)
+      let t = trainer.test(count: test.count, batchSize: settings.batch, batch: test.batch, loss: loss)
       return (trainer, s, t)
     }
     let first = try NMNISTDataset.load(directory: dir, list: "train1K.txt", limit: settings.batch)

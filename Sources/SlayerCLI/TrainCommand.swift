@@ -234,7 +234,7 @@ enum TrainCommand {
     while trainer.epoch < epochs {
       let epoch = trainer.epoch, start = clock.now
       let batches = (train.count + s.batch - 1) / s.batch, step = every > 0 ? every : max(1, batches / 10)
-      let stats = trainer.trainEpoch(count: train.count, batchSize: s.batch, sample: { (train.input($0), train.entries[$0].label) },
+      let stats = trainer.trainEpoch(count: train.count, batchSize: s.batch, batch: train.batch,
                                      loss: loss) { p in
         guard p.batch % step == 0 || p.batch == p.batches else { return }
         let elapsed = seconds(clock.now - start), rate = Double(p.statistics.samples) / max(elapsed, 1e-9)
@@ -243,7 +243,7 @@ enum TrainCommand {
               + "\(fmt(Double(train.count - p.statistics.samples) / rate, 0)) s left")
       }
       let trainSeconds = seconds(clock.now - start)
-      let t = trainer.test(count: test.count, batchSize: s.batch, sample: { (test.input($0), test.entries[$0].label) }, loss: loss)
+      let t = trainer.test(count: test.count, batchSize: s.batch, batch: test.batch, loss: loss)
       let record = Trainer.EpochRecord(epoch: epoch, trainLoss: stats.loss, trainAccuracy: stats.accuracy, testLoss: t.loss,
                                        testAccuracy: t.accuracy, seconds: seconds(clock.now - start))
       history.append(record)

@@ -94,7 +94,7 @@ public struct TSSLTrainer: Sendable {
   ) -> Trainer.Statistics {
     let order = Trainer.order(count: count, seed: seed, epoch: epoch)
     var stats = Trainer.Statistics()
-    Trainer.forEachBatch(order, batchSize: batchSize, sample: sample) { input, labels, batch, batches in
+    Trainer.forEachBatch(order, batchSize: batchSize, batch: { Trainer.stack($0, sample) }) { input, labels, batch, batches in
       stats.add(train(input, loss: loss(labels)), labels: labels)
       progress(Trainer.Progress(batch: batch, batches: batches, statistics: stats))
     }
@@ -107,7 +107,7 @@ public struct TSSLTrainer: Sendable {
     count: Int, batchSize: Int, sample: (Int) -> (input: Tensor<Float>, label: Int), loss: ([Int]) -> TSSLLoss
   ) -> Trainer.Statistics {
     var stats = Trainer.Statistics()
-    Trainer.forEachBatch(Array(0..<count), batchSize: batchSize, sample: sample) { input, labels, _, _ in
+    Trainer.forEachBatch(Array(0..<count), batchSize: batchSize, batch: { Trainer.stack($0, sample) }) { input, labels, _, _ in
       stats.add(evaluate(input, loss: loss(labels)), labels: labels)
     }
     return stats

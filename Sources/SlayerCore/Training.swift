@@ -190,9 +190,20 @@ public struct Trainer: Sendable {
     count: Int, batchSize: Int, sample: (Int) -> (input: Tensor<Float>, label: Int),
     loss: ([Int]) -> Loss<Float>, progress: (Progress) -> Void = { _ in }
   ) -> Statistics {
+    trainEpoch(count: count, batchSize: batchSize, batch: { Self.stack($0, sample) }, loss: loss, progress: progress)
+  }
+
+  /// ``trainEpoch(count:batchSize:sample:loss:progress:)`` for a set that forms its batches itself.
+  ///
+  /// - Parameter batch: samples `indices` as one input `(N, C, H, W, T)` in that order, and their
+  ///   classes (``Trainer/batch(_:)`` of the samples, for example, or a tensor written in place).
+  public mutating func trainEpoch(
+    count: Int, batchSize: Int, batch: ([Int]) -> (input: Tensor<Float>, labels: [Int]),
+    loss: ([Int]) -> Loss<Float>, progress: (Progress) -> Void = { _ in }
+  ) -> Statistics {
     let order = Self.order(count: count, seed: seed, epoch: epoch)
     var stats = Statistics()
-    Self.forEachBatch(order, batchSize: batchSize, sample: sample) { input, labels, batch, batches in
+    Self.forEachBatch(order, batchSize: batchSize, batch: batch) { input, labels, batch, batches in
       let step = train(input, loss: loss(labels))
       stats.add(step, labels: labels, Ts: network.neuron.Ts)
       progress(Progress(batch: batch, batches: batches, statistics: stats))
@@ -206,8 +217,17 @@ public struct Trainer: Sendable {
     count: Int, batchSize: Int, sample: (Int) -> (input: Tensor<Float>, label: Int),
     loss: ([Int]) -> Loss<Float>, progress: (Progress) -> Void = { _ in }
   ) -> Statistics {
+    test(count: count, batchSize: batchSize, batch: { Self.stack($0, sample) }, loss: loss, progress: progress)
+  }
+
+  /// ``test(count:batchSize:sample:loss:progress:)`` for a set that forms its batches itself (see
+  /// ``trainEpoch(count:batchSize:batch:loss:progress:)``).
+  public func test(
+    count: Int, batchSize: Int, batch: ([Int]) -> (input: Tensor<Float>, labels: [Int]),
+    loss: ([Int]) -> Loss<Float>, progress: (Progress) -> Void = { _ in }
+  ) -> Statistics {
     var stats = Statistics()
-    Self.forEachBatch(Array(0..<count), batchSize: batchSize, sample: sample) { input, labels, batch, batches in
+    Self.forEachBatch(Array(0..<count), batchSize: batchSize, batch: batch) { input, labels, batch, batches in
       stats.add(evaluate(input, loss: loss(labels)), labels: labels, Ts: network.neuron.Ts)
       progress(Progress(batch: batch, batches: batches, statistics: stats))
     }
@@ -216,15 +236,21 @@ public struct Trainer: Sendable {
 
   /// Calls `body(input, labels, batch number (1-based), batch count)` for consecutive slices of `order`.
   static func forEachBatch(
-    _ order: [Int], batchSize: Int, sample: (Int) -> (input: Tensor<Float>, label: Int),
+    _ order: [Int], batchSize: Int, batch: ([Int]) -> (input: Tensor<Float>, labels: [Int]),
     _ body: (Tensor<Float>, [Int], Int, Int) -> Void
   ) {
     precondition(batchSize > 0, "batch size \(batchSize) must be > 0")
     let batches = (order.count + batchSize - 1) / batchSize
     for b in 0..<batches {
-      let items = order[b * batchSize..<min(order.count, (b + 1) * batchSize)].map(sample)
-      body(batch(items.map(\.input)), items.map(\.label), b + 1, batches)
+      let (input, labels) = batch(Array(order[b * batchSize..<min(order.count, (b + 1) * batchSize)]))
+      body(input, labels, b + 1, batches)
     }
+  }
+
+  /// Samples `indices` stacked by ``batch(_:)``, with their classes.
+  static func stack(_ indices: [Int], _ sample: (Int) -> (input: Tensor<Float>, label: Int)) -> (input: Tensor<Float>, labels: [Int]) {
+    let items = indices.map(sample)
+    return (batch(items.map(\.input)), items.map(\.label))
   }
 
   /// A fully connected network `sizes[0]-sizes[1]-…`, each layer slayerPytorch's

@@ -52,6 +52,20 @@ public struct NMNISTDataset: Sendable {
     return x
   }
 
+  /// Samples `indices` stacked into one batch `(N, 2, 34, 34, 300)` with their classes: the same
+  /// tensor as ``Trainer/batch(_:)`` of their ``input(_:)``s, written in place.
+  public func batch(_ indices: [Int]) -> (input: Tensor<Float>, labels: [Int]) {
+    let s = Self.sampleShape
+    var x = Tensor<Float>(zeros: Shape(n: indices.count, c: s.c, h: s.h, w: s.w, t: s.t))
+    let height = Float(1 / Self.Ts)
+    x.scalars.withUnsafeMutableBufferPointer { x in
+      for (b, i) in indices.enumerated() {
+        for offset in spikeOffsets[i] { x[b * s.count + Int(offset)] = height }
+      }
+    }
+    return (x, indices.map { entries[$0].label })
+  }
+
   /// Reads `directory/list` (for example `train1K.txt`) and the first `limit` samples it names
   /// (all when nil), `directory/<sample>.bs2` each.
   ///
@@ -66,16 +80,24 @@ public struct NMNISTDataset: Sendable {
     }
     var entries = try parseList(text, file: listURL.path)
     if let limit { entries = Array(entries.prefix(max(0, limit))) }
-    let offsets = try entries.map { entry in
-      let url = directory.appendingPathComponent("\(entry.sample).bs2")
-      let events = try EventFile.read2D(url)
-      // A pixel off the 34 × 34 sensor or a time running backwards means a corrupt file, which
-      // binning would silently drop; refused instead.
-      try EventFile.validate2D(events, width: sampleShape.w, height: sampleShape.h, channels: sampleShape.c,
-                               timeOrdered: true, file: url.path)
-      return bin(events)
+    // The files are read and binned side by side (each sample is independent); the first failure
+    // in list order is the one reported, whatever the threads' timing.
+    var results = [Result<[Int32], any Error>](repeating: .success([]), count: entries.count)
+    let sampleEntries = entries
+    Parallel.forEachChunk(entries.count, writing: &results) { range, out in
+      for i in range {
+        out[i] = Result {
+          let url = directory.appendingPathComponent("\(sampleEntries[i].sample).bs2")
+          let events = try EventFile.read2D(url)
+          // A pixel off the 34 × 34 sensor or a time running backwards means a corrupt file, which
+          // binning would silently drop; refused instead.
+          try EventFile.validate2D(events, width: sampleShape.w, height: sampleShape.h, channels: sampleShape.c,
+                                   timeOrdered: true, file: url.path)
+          return bin(events)
+        }
+      }
     }
-    return NMNISTDataset(entries: entries, spikeOffsets: offsets)
+    return NMNISTDataset(entries: entries, spikeOffsets: try results.map { try $0.get() })
   }
 
   /// A dataset from already-binned samples: `spikeOffsets[i]` lists the flat offsets of sample i's
@@ -90,8 +112,12 @@ public struct NMNISTDataset: Sendable {
 
   /// The sorted offsets of the non-zero samples of `events` binned OR-wise into ``sampleShape``.
   public static func bin(_ events: Events) -> [Int32] {
-    let x: Tensor<Float> = SpikeBinning.toSpikeTensor(events, shape: sampleShape, Ts: Ts, mode: .or)
-    return x.scalars.indices.filter { x.scalars[$0] != 0 }.map { Int32($0) }
+    // OR mode gives every distinct offset the value 1/Ts = 1: the distinct offsets are the spikes.
+    var spikes: [Int32] = []
+    for offset in SpikeBinning.binnedOffsets(events, shape: sampleShape, Ts: Ts) where spikes.last != Int32(offset) {
+      spikes.append(Int32(offset))
+    }
+    return spikes
   }
 
   /// Parses a list file: one `<sample> <class>` pair of integers per line, separated by blanks or

@@ -52,14 +52,29 @@ public enum SpikeBinning {
     _ events: Events, shape: Shape, Ts: Double, mode: BinningMode, startMs: Double = 0
   ) -> Tensor<S> {
     precondition(shape.n == 1, "toSpikeTensor: shape \(shape) must have n = 1")
-    precondition(Ts.isFinite && Ts > 0, "toSpikeTensor: Ts = \(Ts) ms must be finite and > 0")
-    precondition(startMs.isFinite, "toSpikeTensor: startMs = \(startMs) must be finite")
-    let counts = [events.x.count, events.y.count, events.channel.count, events.timeMs.count]
-    precondition(Set(counts).count <= 1,
-                 "toSpikeTensor: event columns x, y, channel, timeMs have counts \(counts)")
+    let offsets = binnedOffsets(events, shape: shape, Ts: Ts, startMs: startMs)
+    var tensor = Tensor<S>(zeros: shape)
+    var start = 0
+    while start < offsets.count {
+      var end = start + 1
+      while end < offsets.count && offsets[end] == offsets[start] { end += 1 }
+      let k = mode == .or ? 1 : end - start
+      tensor.scalars[offsets[start]] = S(Double(k) / Ts)
+      start = end
+    }
+    return tensor
+  }
 
+  /// The flat offsets into `shape` (C order) of the events that ``toSpikeTensor(_:shape:Ts:mode:startMs:)``
+  /// keeps, one per event, ascending (coincident events give equal offsets next to each other).
+  /// The binning rule is that function's; this is its sparse half, for callers that keep spikes as
+  /// offsets rather than as a dense tensor.
+  public static func binnedOffsets(_ events: Events, shape: Shape, Ts: Double, startMs: Double = 0) -> [Int] {
+    precondition(Ts.isFinite && Ts > 0, "binning: Ts = \(Ts) ms must be finite and > 0")
+    precondition(startMs.isFinite, "binning: startMs = \(startMs) must be finite")
+    let counts = [events.x.count, events.y.count, events.channel.count, events.timeMs.count]
+    precondition(Set(counts).count <= 1, "binning: event columns x, y, channel, timeMs have counts \(counts)")
     let startBin = (startMs / Ts).rounded(.toNearestOrEven)
-    // Flat offsets of the events that fall inside the tensor; sorting groups coincident events.
     var offsets: [Int] = []
     offsets.reserveCapacity(events.count)
     for i in 0..<events.count {
@@ -73,16 +88,6 @@ public enum SpikeBinning {
       offsets.append(((p * shape.h + y) * shape.w + x) * shape.t + Int(bin))
     }
     offsets.sort()
-
-    var tensor = Tensor<S>(zeros: shape)
-    var start = 0
-    while start < offsets.count {
-      var end = start + 1
-      while end < offsets.count && offsets[end] == offsets[start] { end += 1 }
-      let k = mode == .or ? 1 : end - start
-      tensor.scalars[offsets[start]] = S(Double(k) / Ts)
-      start = end
-    }
-    return tensor
+    return offsets
   }
 }

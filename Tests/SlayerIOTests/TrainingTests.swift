@@ -172,6 +172,27 @@ struct TrainingTests {
     }
   }
 
+  @Test("Binning to offsets and batches written in place equal the dense tensors and their stacking", arguments: [91 as UInt64])
+  func sparseBinningAndBatches(seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    // Events with coincident ones, and some outside the sensor or the 0–300 ms window.
+    func events() -> Events {
+      let n = 3000
+      return Events(x: (0..<n).map { _ in Int(rng.next() % 36) - 1 }, y: (0..<n).map { _ in Int(rng.next() % 35) },
+                    channel: (0..<n).map { _ in Int(rng.next() % 2) }, timeMs: (0..<n).map { _ in rng.uniform(-2, 310).rounded() / 2 })
+    }
+    let samples = (0..<3).map { _ in events() }
+    let data = NMNISTDataset(entries: (0..<3).map { NMNISTDataset.Entry(sample: $0, label: 7 - $0) }, spikeOffsets: samples.map(NMNISTDataset.bin))
+    for (i, e) in samples.enumerated() {
+      let dense: Tensor<Float> = SpikeBinning.toSpikeTensor(e, shape: NMNISTDataset.sampleShape, Ts: 1, mode: .or)
+      #expect(data.input(i) == dense, "seed \(seed), sample \(i): the offsets do not rebuild toSpikeTensor's tensor")
+      #expect(data.spikeCount(i) > 100 && data.spikeCount(i) < e.count, "seed \(seed), sample \(i): \(data.spikeCount(i)) spikes")
+    }
+    let (input, labels) = data.batch([2, 0, 2])
+    #expect(input == Trainer.batch([2, 0, 2].map(data.input)), "seed \(seed): the batch differs from the stacked inputs")
+    #expect(labels == [5, 7, 5])
+  }
+
   @Test("NMNISTsmall: the first 3 training samples bin to (1, 2, 34, 34, 300) spikes of 1/Ts")
   func nmnistSamples() throws {
     guard let dir = sharedData("NMNISTsmall/train1K.txt")?.deletingLastPathComponent() else { return }
