@@ -114,9 +114,19 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
   func prefersDenseLoops(_ x: [Scalar]) -> Bool {
     let blocks = Lanes.blocks(outputs)
     if 6 * blocks <= outputs { return false }  // never, whatever the density
-    var nonzero = 0
-    x.withUnsafeBufferPointer { x in for v in x { nonzero &+= v != 0 ? 1 : 0 } }
-    return 6 * nonzero * blocks > outputs * x.count
+    // More than `limit` non-zeros favour the plain loops (6·nonzero·blocks > outputs·count), so
+    // the scan stops once more than count − limit − 1 zeros are seen (a sparse input, early).
+    let limit = outputs * x.count / (6 * blocks)
+    var zeros = 0, start = 0
+    return x.withUnsafeBufferPointer { x in
+      while start < x.count {
+        let end = min(x.count, start + 4096)
+        for v in x[start..<end] { zeros &+= v == 0 ? 1 : 0 }
+        if zeros > x.count - limit - 1 { return false }
+        start = end
+      }
+      return true
+    }
   }
 
   /// The pullback: g_a = Wᵀ·g_u at every (batch, time), and g_W = Σ_{b, n} g_u[b, o, n]·a[b, i, n].
