@@ -73,36 +73,43 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     var u = Tensor<Scalar>.uninitialized(shape.count)  // every element written
     let w = weights, inputs = inputs, outputs = outputs
     let width = Lanes.width
+    // Spikes of height 1 (Ts = 1 ms) multiply W by exactly 1: that product is W itself, so it is
+    // left out (same bits, one multiplication fewer per term).
+    let unitValues = events.value.allSatisfy { $0 == 1 }
     Parallel.forEachChunk(Lanes.blocks(outputs), writing: &u, cost: width * (events.row.count + inputs)) { blocks, out in
-      var wBlock = [Double](repeating: 0, count: inputs * width)  // W[o0 + j, i] at i·8 + j
-      var tile = [Double](repeating: 0, count: t * width)         // u[b, o0 + j, n] at n·8 + j
-      for block in blocks {
-        let o0 = block * width, lanes = min(width, outputs - o0)
-        w.withUnsafeBufferPointer { w in
-          for i in 0..<inputs { for j in 0..<lanes { wBlock[i * width + j] = w[(o0 + j) * inputs + i].double } }
-        }
-        wBlock.withUnsafeBufferPointer { wb in
-          tile.withUnsafeMutableBufferPointer { tb in
-            events.groupStart.withUnsafeBufferPointer { gs in
-              events.row.withUnsafeBufferPointer { rowOf in
-                events.value.withUnsafeBufferPointer { value in
-                  for b in 0..<batch {
-                    for n in 0..<t {
-                      let g = b * t + n
-                      var acc = Lanes.Vector.zero
-                      for e in gs[g]..<gs[g + 1] { acc += Lanes.load(wb, Int(rowOf[e]) * width) * value[e] }
-                      Lanes.store(acc, tb, n * width)
-                    }
-                    for j in 0..<lanes {
-                      let base = (b * outputs + o0 + j) * t
-                      for n in 0..<t { out[base + n] = Scalar(tb[n * width + j]) }
-                    }
-                  }
-                }
+      // W[o0 + j, i] at i·8 + j, and u[b, o0 + j, n] at n·8 + j: one cache line per i or n.
+      Lanes.withAlignedScratch(inputs * width) { wb in
+      Lanes.withAlignedScratch(t * width) { tb in
+      w.withUnsafeBufferPointer { w in
+      events.groupStart.withUnsafeBufferPointer { gs in
+      events.row.withUnsafeBufferPointer { rowOf in
+      events.value.withUnsafeBufferPointer { value in
+        let wr = UnsafeBufferPointer(wb)
+        for block in blocks {
+          let o0 = block * width, lanes = min(width, outputs - o0)
+          for i in 0..<inputs { for j in 0..<lanes { wb[i * width + j] = w[(o0 + j) * inputs + i].double } }
+          for b in 0..<batch {
+            for n in 0..<t {
+              let g = b * t + n
+              var acc = Lanes.Vector.zero
+              if unitValues {
+                for e in gs[g]..<gs[g + 1] { acc += Lanes.load(wr, Int(rowOf[e]) * width) }
+              } else {
+                for e in gs[g]..<gs[g + 1] { acc += Lanes.load(wr, Int(rowOf[e]) * width) * value[e] }
               }
+              Lanes.store(acc, tb, n * width)
+            }
+            for j in 0..<lanes {
+              let base = (b * outputs + o0 + j) * t
+              for n in 0..<t { out[base + n] = Scalar(tb[n * width + j]) }
             }
           }
         }
+      }
+      }
+      }
+      }
+      }
       }
     }
     return Tensor(shape: shape, scalars: u)
@@ -259,32 +266,37 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
       first[i + 1] = at.count
     }
     let width = Lanes.width
+    let unitValues = value.allSatisfy { $0 == 1 }  // g·1 is g: left out, as in the forward pass
     gU.scalars.withUnsafeBufferPointer { g in
       nonisolated(unsafe) let g = g
       Parallel.forEachChunk(Lanes.blocks(outputs), writing: &gW, cost: width * (at.count + batch * t)) { blocks, out in
-        var gBlock = [Double](repeating: 0, count: batch * t * width)  // g[b, o0 + j, n] at (b·T + n)·8 + j
-        var sums = [Double](repeating: 0, count: inputs * width)        // ∂E/∂W[o0 + j, i] at i·8 + j
-        for block in blocks {
-          let o0 = block * width, lanes = min(width, outputs - o0)
-          for b in 0..<batch {
-            for n in 0..<t {
-              for j in 0..<lanes { gBlock[(b * t + n) * width + j] = g[(b * outputs + o0 + j) * t + n].double }
-            }
-          }
-          gBlock.withUnsafeBufferPointer { gb in
-            sums.withUnsafeMutableBufferPointer { sb in
-              at.withUnsafeBufferPointer { at in
-                value.withUnsafeBufferPointer { value in
-                  for i in 0..<inputs {
-                    var acc = Lanes.Vector.zero
-                    for e in first[i]..<first[i + 1] { acc += Lanes.load(gb, Int(at[e]) * width) * value[e] }
-                    Lanes.store(acc, sb, i * width)
-                  }
-                }
+        // g[b, o0 + j, n] at (b·T + n)·8 + j (one cache line per (b, n)), and ∂E/∂W[o0 + j, i] at i·8 + j.
+        Lanes.withAlignedScratch(batch * t * width) { gb in
+        Lanes.withAlignedScratch(inputs * width) { sb in
+        at.withUnsafeBufferPointer { at in
+        value.withUnsafeBufferPointer { value in
+          let gr = UnsafeBufferPointer(gb)
+          for block in blocks {
+            let o0 = block * width, lanes = min(width, outputs - o0)
+            for b in 0..<batch {
+              for n in 0..<t {
+                for j in 0..<lanes { gb[(b * t + n) * width + j] = g[(b * outputs + o0 + j) * t + n].double }
               }
             }
+            for i in 0..<inputs {
+              var acc = Lanes.Vector.zero
+              if unitValues {
+                for e in first[i]..<first[i + 1] { acc += Lanes.load(gr, Int(at[e]) * width) }
+              } else {
+                for e in first[i]..<first[i + 1] { acc += Lanes.load(gr, Int(at[e]) * width) * value[e] }
+              }
+              Lanes.store(acc, sb, i * width)
+            }
+            for j in 0..<lanes { for i in 0..<inputs { out[(o0 + j) * inputs + i] = Scalar(sb[i * width + j]) } }
           }
-          for j in 0..<lanes { for i in 0..<inputs { out[(o0 + j) * inputs + i] = Scalar(sums[i * width + j]) } }
+        }
+        }
+        }
         }
       }
     }

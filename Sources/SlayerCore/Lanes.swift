@@ -26,6 +26,17 @@ enum Lanes {
     UnsafeMutableRawPointer(p.baseAddress! + offset).storeBytes(of: v, as: Vector.self)
   }
 
+  /// Runs `body` on `count` zeroed `Double`s aligned to a cache line (64 bytes), so that each group
+  /// of eight lanes at a multiple of eight is one line, not two.
+  @inline(__always)
+  static func withAlignedScratch<R>(_ count: Int, _ body: (UnsafeMutableBufferPointer<Double>) -> R) -> R {
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Double>.stride, alignment: 64)
+    defer { raw.deallocate() }
+    let buffer = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Double.self, capacity: count), count: count)
+    buffer.initialize(repeating: 0)
+    return body(buffer)
+  }
+
   /// Rows of `t` samples in `Double`, each padded with zeros to `stride` (the least multiple of
   /// `multiple` lanes that holds `t`), and whether each row is all zero.
   @_specialize(where S == Float)

@@ -54,59 +54,71 @@ public enum TemporalFilter {
     let h = kernel.map(\.double)
     let taps = h.indices.filter { h[$0] != 0 }  // the non-zero taps, increasing k
     guard let last = taps.last else { return [S](repeating: 0, count: x.count) }
+    let tapWeights = taps.map { h[$0] }
     var y = Tensor<S>.uninitialized(x.count)  // every row is written
     let span = last + 1
+    let blocks = Lanes.blocks(t)
     Parallel.forEachChunk(rows, writing: &y, cost: t * taps.count) { rows, out in
       // The row in Double with `span` zeros before (conv) or after (corr) it and room for a whole
       // last vector (only the row's own part is ever written); the row's event times; the sums of
       // one row before rounding.
-      var paddedRow = [Double](repeating: 0, count: span + Lanes.blocks(t) * Lanes.width)
+      var paddedRow = [Double](repeating: 0, count: span + blocks * Lanes.width)
       var eventList = [Int](repeating: 0, count: t + 1)
-      var sums = [Double](repeating: 0, count: Lanes.blocks(t) * Lanes.width)
+      var sums = [Double](repeating: 0, count: blocks * Lanes.width)
       let offset = causal ? span - 1 : 0
       x.withUnsafeBufferPointer { xb in
         paddedRow.withUnsafeMutableBufferPointer { padded in
           eventList.withUnsafeMutableBufferPointer { events in
             sums.withUnsafeMutableBufferPointer { acc in
-              for row in rows {
-                let src = xb.baseAddress! + row * t, dst = out.baseAddress! + row * t
-                // The row's events (branch-free compaction into a list with a spare slot).
-                var count = 0
-                for m in 0..<t {
-                  events[count] = m
-                  count &+= src[m] != 0 ? 1 : 0
-                }
-                if count == 0 {
-                  for n in 0..<t { dst[n] = 0 }
-                  continue
-                }
-                if 3 * count < t {
-                  // Few events: each adds h[k]·x[m] to the outputs it reaches. conv visits the
-                  // events in decreasing m (so output n sees k = n − m increasing), corr in
-                  // increasing m (k = m − n).
-                  for n in 0..<t { acc[n] = 0 }
-                  if causal {
-                    for e in stride(from: count - 1, through: 0, by: -1) {
-                      let m = events[e], v = src[m].double
-                      for j in taps where m + j < t { acc[m + j] += h[j] * v }
+              taps.withUnsafeBufferPointer { taps in
+                tapWeights.withUnsafeBufferPointer { weights in
+                  for row in rows {
+                    let src = xb.baseAddress! + row * t, dst = out.baseAddress! + row * t
+                    var count = 0
+                    for m in 0..<t { count &+= src[m] != 0 ? 1 : 0 }
+                    if count == 0 {
+                      for n in 0..<t { dst[n] = 0 }
+                      continue
                     }
-                  } else {
-                    for e in 0..<count {
-                      let m = events[e], v = src[m].double
-                      for j in taps where m - j >= 0 { acc[m - j] += h[j] * v }
+                    if 3 * count < t {
+                      // Few events: each adds h[k]·x[m] to the outputs it reaches. conv visits the
+                      // events in decreasing m (so output n sees k = n − m increasing), corr in
+                      // increasing m (k = m − n). The events are compacted without branches into a
+                      // list with a spare slot.
+                      var listed = 0
+                      for m in 0..<t {
+                        events[listed] = m
+                        listed &+= src[m] != 0 ? 1 : 0
+                      }
+                      for n in 0..<t { acc[n] = 0 }
+                      if causal {
+                        for e in stride(from: count - 1, through: 0, by: -1) {
+                          let m = events[e], v = src[m].double
+                          for (j, k) in taps.enumerated() where m + k < t { acc[m + k] += weights[j] * v }
+                        }
+                      } else {
+                        for e in 0..<count {
+                          let m = events[e], v = src[m].double
+                          for (j, k) in taps.enumerated() where m - k >= 0 { acc[m - k] += weights[j] * v }
+                        }
+                      }
+                      for n in 0..<t { dst[n] = S(acc[n] * Ts) }
+                    } else {
+                      // Eight outputs at once over the non-zero taps, in increasing k.
+                      let p = padded.baseAddress! + offset
+                      for m in 0..<t { p[m] = src[m].double }
+                      let pr = UnsafeBufferPointer(padded)
+                      for n0 in stride(from: 0, to: t, by: Lanes.width) {
+                        var sum = Lanes.Vector.zero
+                        let base = causal ? offset + n0 : n0
+                        for j in 0..<taps.count {
+                          sum += Lanes.load(pr, causal ? base - taps[j] : base + taps[j]) * weights[j]
+                        }
+                        Lanes.store(sum * Ts, acc, n0)
+                      }
+                      for n in 0..<t { dst[n] = S(acc[n]) }
                     }
                   }
-                  for n in 0..<t { dst[n] = S(acc[n] * Ts) }
-                } else {
-                  let p = padded.baseAddress! + offset
-                  for m in 0..<t { p[m] = src[m].double }
-                  let pr = UnsafeBufferPointer(padded)
-                  for n0 in stride(from: 0, to: t, by: Lanes.width) {
-                    var sum = Lanes.Vector.zero
-                    for j in taps { sum += Lanes.load(pr, causal ? offset + n0 - j : n0 + j) * h[j] }
-                    Lanes.store(sum * Ts, acc, n0)
-                  }
-                  for n in 0..<t { dst[n] = S(acc[n]) }
                 }
               }
             }
