@@ -162,11 +162,7 @@ enum BenchSuite {
   static func batchTensor(_ samples: ArraySlice<[Int32]>, steps: Int) -> Tensor<Float> {
     var s = NMNISTDataset.sampleShape
     s.t = steps
-    var x = Tensor<Float>(zeros: Shape(n: samples.count, c: s.c, h: s.h, w: s.w, t: steps))
-    for (b, offsets) in samples.enumerated() {
-      for o in offsets { x.scalars[b * s.count + Int(o)] = 1 }
-    }
-    return x
+    return SpikeBinning.spikeBatch(Array(samples), sampleShape: s, height: 1)
   }
 
   static func numSpikes(_ labels: [Int], steps: Int) -> Loss<Float> {

@@ -55,17 +55,8 @@ public struct NMNISTDataset: Sendable {
   /// Samples `indices` stacked into one batch `(N, 2, 34, 34, 300)` with their classes: the same
   /// tensor as ``Trainer/batch(_:)`` of their ``input(_:)``s, written in place.
   public func batch(_ indices: [Int]) -> (input: Tensor<Float>, labels: [Int]) {
-    let s = Self.sampleShape, n = s.count, height = Float(1 / Self.Ts), offsets = indices.map { spikeOffsets[$0] }
-    // Each sample's 2.8 MB is cleared and filled by one thread (clearing is most of the work).
-    var x = [Float](unsafeUninitializedCapacity: indices.count * n) { _, initialized in initialized = indices.count * n }
-    Parallel.forEachChunk(indices.count, writing: &x) { samples, x in
-      for b in samples {
-        let sample = UnsafeMutableBufferPointer(rebasing: x[b * n..<(b + 1) * n])
-        sample.initialize(repeating: 0)
-        for offset in offsets[b] { sample[Int(offset)] = height }
-      }
-    }
-    return (Tensor(shape: Shape(n: indices.count, c: s.c, h: s.h, w: s.w, t: s.t), scalars: x), indices.map { entries[$0].label })
+    let x = SpikeBinning.spikeBatch(indices.map { spikeOffsets[$0] }, sampleShape: Self.sampleShape, height: Float(1 / Self.Ts))
+    return (x, indices.map { entries[$0].label })
   }
 
   /// Reads `directory/list` (for example `train1K.txt`) and the first `limit` samples it names
