@@ -6,12 +6,15 @@ import SlayerCore
 
 /// A labelled N-MNIST split, held in memory as binned spikes.
 ///
-/// Each sample is read once, binned by ``SpikeBinning/toSpikeTensor(_:shape:Ts:mode:startMs:)``
+/// Each sample is read once (the files side by side, on all threads) and binned by the rule of
+/// ``SpikeBinning/toSpikeTensor(_:shape:Ts:mode:startMs:)`` in OR mode
 ///  ```
 ///  s[0, p, y, x, n] = 1/Ts   if some event (x, y, p, t) has round(t/Ts) = n,  n ∈ 0..<300
 ///  ```
-/// and kept as the sorted flat offsets of its non-zero samples (OR mode makes every non-zero value
-/// exactly 1/Ts), about 15 kB a sample instead of 2.8 MB dense. ``input(_:)`` rebuilds the tensor.
+/// straight to the sorted flat offsets of its non-zero samples
+/// (``SpikeBinning/binnedOffsets(_:shape:Ts:startMs:)``; OR mode makes every non-zero value exactly
+/// 1/Ts), about 15 kB a sample instead of 2.8 MB dense. ``input(_:)`` rebuilds one sample's tensor,
+/// ``batch(_:)`` a whole batch in place.
 public struct NMNISTDataset: Sendable {
   /// One line of a list file: the sample's number (its file is `<sample>.bs2`) and its class.
   public struct Entry: Equatable, Sendable {
@@ -53,7 +56,7 @@ public struct NMNISTDataset: Sendable {
   }
 
   /// Samples `indices` stacked into one batch `(N, 2, 34, 34, 300)` with their classes: the same
-  /// tensor as ``Trainer/batch(_:)`` of their ``input(_:)``s, written in place.
+  /// tensor as `Trainer.batch(_:)` of their ``input(_:)``s, written in place.
   public func batch(_ indices: [Int]) -> (input: Tensor<Float>, labels: [Int]) {
     let x = SpikeBinning.spikeBatch(indices.map { spikeOffsets[$0] }, sampleShape: Self.sampleShape, height: Float(1 / Self.Ts))
     return (x, indices.map { entries[$0].label })
