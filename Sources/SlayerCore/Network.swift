@@ -210,11 +210,32 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
     }
   }
 
+  /// The learnable tensor of op k, moved out (the op is left with none until
+  /// ``replaceWeights(of:_:)`` puts one back), so that the caller holds the only reference and can update it in place
+  /// instead of copying it.
+  mutating func takeWeights(of k: Int) -> [Scalar] {
+    var taken: [Scalar] = []
+    switch layers[k] {
+    case .dense(var d): swap(&taken, &d.weights); layers[k] = .dense(d)
+    case .conv(var c): swap(&taken, &c.weights); layers[k] = .conv(c)
+    case .convTranspose(var c): swap(&taken, &c.weights); layers[k] = .convTranspose(c)
+    case .pspFilter(var f): swap(&taken, &f.filters); layers[k] = .pspFilter(f)
+    case .delay(var d): swap(&taken, &d.delays); layers[k] = .delay(d)
+    default: preconditionFailure("takeWeights: op \(k) (\(layers[k].name)) has no learnable tensor")
+    }
+    return taken
+  }
+
   /// Replaces the learnable tensor of op k (same count).
   public mutating func setWeights(of k: Int, _ w: [Scalar]) {
     let old = weights(of: k)
     precondition(old != nil, "setWeights: op \(k) (\(layers[k].name)) has no learnable tensor")
     precondition(w.count == old!.count, "setWeights: op \(k) has \(old!.count) values, got \(w.count)")
+    replaceWeights(of: k, w)
+  }
+
+  /// Puts `w` in as the learnable tensor of op k, unchecked (after ``takeWeights(of:)``).
+  mutating func replaceWeights(of k: Int, _ w: [Scalar]) {
     switch layers[k] {
     case .dense(var d): d.weights = w; layers[k] = .dense(d)
     case .conv(var c): c.weights = w; layers[k] = .conv(c)

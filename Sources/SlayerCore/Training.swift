@@ -139,9 +139,9 @@ public struct Trainer: Sendable {
     let evaluation = loss.evaluate(trace.output, network.neuron)
     let gradients = network.pullback(trace, outputGradient: evaluation.gradient, inputGradient: false).weights
     let ops = network.weightedLayers
-    var parameters = ops.map { network.weights(of: $0)! }
+    var parameters = ops.map { network.takeWeights(of: $0) }  // moved out: updated in place, not copied
     optimizer.update(&parameters, gradients: ops.map { gradients[$0]! })
-    for (j, k) in ops.enumerated() { network.setWeights(of: k, parameters[j]) }
+    for (j, k) in ops.enumerated() { network.replaceWeights(of: k, parameters[j]) }
     network.clampDelays()
     return Step(loss: evaluation.loss, output: trace.output)
   }
