@@ -42,9 +42,12 @@ public enum Spike {
   public static func forward<S>(_ u: Tensor<S>, _ neuron: Neuron<S>) -> Output<S> {
     PSP.checkTime(u.shape, neuron)
     let t = u.shape.t
-    var spikes = [S](repeating: 0, count: u.shape.count)
-    var post = u.scalars
     let pre = u.scalars, nu = neuron.refKernel, theta = neuron.theta
+    // The event-driven threshold loop clears s and copies u into u_post row by row, inside its
+    // parallel chunks; the others start from zeros and a copy of u.
+    let rowwise = neuron.mode == .threshold && !Engine.isDense
+    var spikes = rowwise ? Tensor<S>.uninitialized(u.shape.count) : [S](repeating: 0, count: u.shape.count)
+    var post = rowwise ? Tensor<S>.uninitialized(u.shape.count) : u.scalars
     let height = S(1 / neuron.Ts)
     switch neuron.mode {
     case .threshold where Engine.isDense:
@@ -67,6 +70,9 @@ public enum Spike {
         // the copy already in uOut is right and the loop only has to find the next crossing.
         var acc = [Double](repeating: 0, count: t)
         pre.withUnsafeBufferPointer { pre in
+          let start = rows.lowerBound * t, end = rows.upperBound * t
+          UnsafeMutableBufferPointer(rebasing: s[start..<end]).initialize(repeating: 0)
+          _ = UnsafeMutableBufferPointer(rebasing: uOut[start..<end]).initialize(from: pre[start..<end])
           for row in rows {
             let base = row * t
             var n = 0, ready = 0
