@@ -91,13 +91,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
           for b in 0..<batch {
             for n in 0..<t {
               let g = b * t + n
-              var acc = Lanes.Vector.zero
-              if unitValues {
-                for e in gs[g]..<gs[g + 1] { acc += Lanes.load(wr, Int(rowOf[e]) * width) }
-              } else {
-                for e in gs[g]..<gs[g + 1] { acc += Lanes.load(wr, Int(rowOf[e]) * width) * value[e] }
-              }
-              Lanes.store(acc, tb, n * width)
+              Lanes.store(Lanes.sum(wr, at: rowOf, times: value, gs[g]..<gs[g + 1], unit: unitValues), tb, n * width)
             }
             for j in 0..<lanes {
               let base = (b * outputs + o0 + j) * t
@@ -284,13 +278,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
               }
             }
             for i in 0..<inputs {
-              var acc = Lanes.Vector.zero
-              if unitValues {
-                for e in first[i]..<first[i + 1] { acc += Lanes.load(gr, Int(at[e]) * width) }
-              } else {
-                for e in first[i]..<first[i + 1] { acc += Lanes.load(gr, Int(at[e]) * width) * value[e] }
-              }
-              Lanes.store(acc, sb, i * width)
+              Lanes.store(Lanes.sum(gr, at: at, times: value, first[i]..<first[i + 1], unit: unitValues), sb, i * width)
             }
             for j in 0..<lanes { for i in 0..<inputs { out[(o0 + j) * inputs + i] = Scalar(sb[i * width + j]) } }
           }

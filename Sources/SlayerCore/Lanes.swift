@@ -26,6 +26,21 @@ enum Lanes {
     UnsafeMutableRawPointer(p.baseAddress! + offset).storeBytes(of: v, as: Vector.self)
   }
 
+  /// Σ_e block[8·index[e] ..< 8·index[e] + 8]·value[e] over the events e in `events`, in increasing
+  /// e: eight accumulators, each the scalar sum in that order. With `unit` every value is 1 and the
+  /// multiplication is left out (x·1 = x exactly, so the bits are the same).
+  @inline(__always)
+  static func sum(_ block: UnsafeBufferPointer<Double>, at index: UnsafeBufferPointer<Int32>,
+                  times value: UnsafeBufferPointer<Double>, _ events: Range<Int>, unit: Bool) -> Vector {
+    var acc = Vector.zero
+    if unit {
+      for e in events { acc += load(block, Int(index[e]) * width) }
+    } else {
+      for e in events { acc += load(block, Int(index[e]) * width) * value[e] }
+    }
+    return acc
+  }
+
   /// Runs `body` on `count` zeroed `Double`s aligned to a cache line (64 bytes), so that each group
   /// of eight lanes at a multiple of eight is one line, not two.
   @inline(__always)
