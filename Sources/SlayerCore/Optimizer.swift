@@ -64,8 +64,10 @@ public struct Optimizer: Sendable {
   ) {
     precondition(parameters.count == gradients.count, "Optimizer: \(parameters.count) tensors, \(gradients.count) gradients")
     if m.isEmpty {
+      // Three separate zero buffers (sharing one would copy it twice at the first step's writes).
       m = parameters.map { [Double](repeating: 0, count: $0.count) }
-      v = m; vMax = m
+      v = parameters.map { [Double](repeating: 0, count: $0.count) }
+      vMax = parameters.map { [Double](repeating: 0, count: $0.count) }
     }
     precondition(m.count == parameters.count, "Optimizer: the parameter list changed from \(m.count) to \(parameters.count) tensors")
     step += 1
