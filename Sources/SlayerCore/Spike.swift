@@ -142,7 +142,7 @@ public enum Spike {
             UnsafeRawPointer(g.baseAddress! + start).withMemoryRebound(to: Float.self, capacity: rows.count * t) { gf in
               UnsafeRawPointer(u.baseAddress! + start).withMemoryRebound(to: Float.self, capacity: rows.count * t) { uf in
                 UnsafeMutableRawPointer(out.baseAddress! + start).withMemoryRebound(to: Float.self, capacity: rows.count * t) { of in
-                  SurrogateProduct.products(u: uf, g: gf, out: of, count: rows.count * t, theta: theta, alpha: alpha, beta: beta)
+                  _ = SurrogateProduct.products(u: uf, g: gf, out: of, count: rows.count * t, theta: theta, alpha: alpha, beta: beta)
                 }
               }
             }

@@ -195,8 +195,15 @@ public struct Trainer: Sendable {
 
   /// ``trainEpoch(count:batchSize:sample:loss:progress:)`` for a set that forms its batches itself.
   ///
-  /// - Parameter batch: samples `indices` as one input `(N, C, H, W, T)` in that order, and their
-  ///   classes (``Trainer/batch(_:)`` of the samples, for example, or a tensor written in place).
+  /// - Parameters:
+  ///   - count: samples in the set; the order is ``order(count:seed:epoch:)``, the last batch may
+  ///     be short.
+  ///   - batchSize: samples per update.
+  ///   - batch: samples `indices` as one input `(N, C, H, W, T)` in that order, and their classes
+  ///     (``Trainer/batch(_:)`` of the samples, for example, or a tensor written in place).
+  ///   - loss: the loss of a batch with these labels.
+  ///   - progress: called after every batch.
+  /// - Returns: the epoch's totals, taken on each batch before its update.
   public mutating func trainEpoch(
     count: Int, batchSize: Int, batch: ([Int]) -> (input: Tensor<Float>, labels: [Int]),
     loss: ([Int]) -> Loss<Float>, progress: (Progress) -> Void = { _ in }
