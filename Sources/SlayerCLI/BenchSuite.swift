@@ -162,7 +162,7 @@ enum BenchSuite {
   static func batchTensor(_ samples: ArraySlice<[Int32]>, steps: Int) -> Tensor<Float> {
     var s = NMNISTDataset.sampleShape
     s.t = steps
-    return SpikeBinning.spikeBatch(Array(samples), sampleShape: s, height: 1)
+    return Tensor<Float>(spikesAt: Array(samples), sampleShape: s, height: 1)
   }
 
   static func numSpikes(_ labels: [Int], steps: Int) -> Loss<Float> {

@@ -107,10 +107,10 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
       case .psp: y = PSP.forward(x, neuron)
       case .pspFilter(let f): y = f.forward(x, Ts: neuron.Ts)
       case .dense(let d):
-        if !Engine.isDense && !d.prefersDenseLoops(x.scalars) { events = RowEvents(x.scalars, rows: x.shape.rows, t: x.shape.t) }
+        if !Engine.isDense && !d.prefersDenseLoops(x.scalars) { events = x.knownEvents ?? RowEvents(x.scalars, rows: x.shape.rows, t: x.shape.t) }
         y = d.forward(x, events: events)
       case .conv(let c):
-        if !Engine.isDense { events = RowEvents(x.scalars, rows: x.shape.rows, t: x.shape.t) }
+        if !Engine.isDense { events = x.knownEvents ?? RowEvents(x.scalars, rows: x.shape.rows, t: x.shape.t) }
         y = c.forward(x, events: events)
       case .convTranspose(let c): y = c.forward(x)
       case .pool(let p): y = p.forward(x, theta: neuron.parameters.theta)

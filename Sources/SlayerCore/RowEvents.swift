@@ -68,6 +68,30 @@ struct RowEvents: Sendable {
     self.value = value
   }
 
+  /// The events of a batch whose sample b has a spike of `value` at each flat offset of
+  /// `samples[b]` (strictly ascending) and zeros elsewhere: what ``init(_:rows:t:)`` would find in
+  /// that tensor (rows of `t` samples, `rowsPerSample` rows a sample), without reading it.
+  init(spikesAt samples: [[Int32]], rowsPerSample: Int, t: Int, value: Double) {
+    let rows = samples.count * rowsPerSample
+    var start = [Int](repeating: 0, count: rows + 1)
+    var time = [Int32](), values = [Double]()
+    let total = samples.reduce(0) { $0 + $1.count }
+    time.reserveCapacity(total)
+    values.reserveCapacity(total)
+    for (b, offsets) in samples.enumerated() {
+      for offset in offsets {
+        let o = Int(offset)
+        start[b * rowsPerSample + o / t + 1] += 1
+        time.append(Int32(o % t))
+      }
+    }
+    for r in 0..<rows { start[r + 1] += start[r] }
+    values = [Double](repeating: value, count: total)
+    self.start = start
+    self.time = time
+    self.value = values
+  }
+
   /// True when the eight elements from `offset` are all ±0.
   @inline(__always)
   static func blockIsZero<S: SpikeScalar>(_ x: UnsafeBufferPointer<S>, _ offset: Int) -> Bool {

@@ -1,12 +1,19 @@
 /// A dense activation tensor of shape `(N, C, H, W, T)` in C order (time innermost).
 ///
 /// Storage is a plain array: the oracle's tensors are what a reader would write down, with no
-/// strides, views or lazy evaluation in between.
+/// strides, views or lazy evaluation in between. One cache rides along: a batch built from spike
+/// offsets (``init(spikesAt:sampleShape:height:)``) remembers where its spikes are, for the
+/// event-driven engine; any change to the shape or the elements drops it, and it takes no part
+/// in `==`.
 public struct Tensor<Scalar: SpikeScalar>: Equatable, Sendable {
   /// The extents.
-  public var shape: Shape
+  public var shape: Shape { didSet { knownEvents = nil } }
   /// The elements in C order; `scalars.count == shape.count`.
-  public var scalars: [Scalar]
+  public var scalars: [Scalar] { didSet { knownEvents = nil } }
+  /// The non-zero samples of ``scalars``, when the tensor was built from them
+  /// (``init(spikesAt:sampleShape:height:)``), so that the event-driven engine need not find them
+  /// again; dropped by any change to the scalars or the shape. Not part of the value (`==`).
+  var knownEvents: RowEvents? = nil
 
   /// A tensor of zeros.
   public init(zeros shape: Shape) {
@@ -20,6 +27,42 @@ public struct Tensor<Scalar: SpikeScalar>: Equatable, Sendable {
                  "Tensor: \(scalars.count) scalars do not fill shape \(shape) (\(shape.count))")
     self.shape = shape
     self.scalars = scalars
+  }
+
+  /// Equal shapes and elements (the known events are a cache, not part of the value).
+  public static func == (a: Tensor, b: Tensor) -> Bool { a.shape == b.shape && a.scalars == b.scalars }
+
+  /// Samples given as the flat offsets of their spikes in `sampleShape` (`n` = 1), stacked into one
+  /// batch `(N, C, H, W, T)` of zeros and `height`; each sample's slice is cleared and filled by one
+  /// thread. The tensor remembers where its spikes are, so the event-driven engine does not search
+  /// the (mostly zero) tensor for them again.
+  ///
+  /// - Parameters:
+  ///   - samples: per sample, the offsets of its spikes, strictly ascending, each in
+  ///     `0..<sampleShape.count`.
+  ///   - sampleShape: the shape of one sample; `n` must be 1.
+  ///   - height: the value of a spike (1/Ts), not zero.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public init(spikesAt samples: [[Int32]], sampleShape: Shape, height: Scalar) {
+    precondition(sampleShape.n == 1, "Tensor(spikesAt:): sample shape \(sampleShape) must have n = 1")
+    precondition(height != 0 && height.isFinite, "Tensor(spikesAt:): spike height \(height) must be finite and not zero")
+    let n = sampleShape.count
+    for (b, offsets) in samples.enumerated() {
+      precondition(zip(offsets, offsets.dropFirst()).allSatisfy { $0 < $1 } && offsets.allSatisfy { (0..<Int32(clamping: n)).contains($0) },
+                   "Tensor(spikesAt:): sample \(b)'s offsets are not strictly ascending inside \(sampleShape)")
+    }
+    var x = Tensor.uninitialized(samples.count * n)
+    Parallel.forEachChunk(samples.count, writing: &x) { range, x in
+      for b in range {
+        let sample = UnsafeMutableBufferPointer(rebasing: x[b * n..<(b + 1) * n])
+        sample.initialize(repeating: 0)
+        for offset in samples[b] { sample[Int(offset)] = height }
+      }
+    }
+    let s = sampleShape
+    self.init(shape: Shape(n: samples.count, c: s.c, h: s.h, w: s.w, t: s.t), scalars: x)
+    knownEvents = RowEvents(spikesAt: samples, rowsPerSample: s.neurons, t: s.t, value: height.double)
   }
 
   /// The same values in another precision (rounded to nearest when narrowing).

@@ -58,7 +58,7 @@ public struct NMNISTDataset: Sendable {
   /// Samples `indices` stacked into one batch `(N, 2, 34, 34, 300)` with their classes: the same
   /// tensor as `Trainer.batch(_:)` of their ``input(_:)``s, written in place.
   public func batch(_ indices: [Int]) -> (input: Tensor<Float>, labels: [Int]) {
-    let x = SpikeBinning.spikeBatch(indices.map { spikeOffsets[$0] }, sampleShape: Self.sampleShape, height: Float(1 / Self.Ts))
+    let x = Tensor<Float>(spikesAt: indices.map { spikeOffsets[$0] }, sampleShape: Self.sampleShape, height: Float(1 / Self.Ts))
     return (x, indices.map { entries[$0].label })
   }
 

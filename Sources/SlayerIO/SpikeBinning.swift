@@ -90,24 +90,4 @@ public enum SpikeBinning {
     offsets.sort()
     return offsets
   }
-
-  /// Samples given as the flat offsets of their spikes in `sampleShape` (`n` = 1), stacked into one
-  /// batch `(N, C, H, W, T)` of zeros and `height`: each sample's slice is cleared and filled by
-  /// one thread, since clearing tens of megabytes is most of the work.
-  public static func spikeBatch(_ samples: [[Int32]], sampleShape: Shape, height: Float) -> Tensor<Float> {
-    precondition(sampleShape.n == 1, "spikeBatch: sample shape \(sampleShape) must have n = 1")
-    let n = sampleShape.count
-    precondition(samples.allSatisfy { $0.allSatisfy { (0..<Int32(clamping: n)).contains($0) } },
-                 "spikeBatch: a spike offset lies outside \(sampleShape)")
-    var x = [Float](unsafeUninitializedCapacity: samples.count * n) { _, initialized in initialized = samples.count * n }
-    Parallel.forEachChunk(samples.count, writing: &x) { range, x in
-      for b in range {
-        let sample = UnsafeMutableBufferPointer(rebasing: x[b * n..<(b + 1) * n])
-        sample.initialize(repeating: 0)
-        for offset in samples[b] { sample[Int(offset)] = height }
-      }
-    }
-    let s = sampleShape
-    return Tensor(shape: Shape(n: samples.count, c: s.c, h: s.h, w: s.w, t: s.t), scalars: x)
-  }
 }

@@ -120,4 +120,37 @@ struct EngineModeTests {
       }
     }
   }
+
+  @Test("a batch built from spike offsets knows the events a scan finds, and trains to the same bits", arguments: [72 as UInt64, 73])
+  func knownEvents(seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    let sampleShape = Shape(n: 1, c: 2, h: 3, w: 4, t: 17)
+    // Three samples, one without spikes; offsets strictly ascending.
+    let samples: [[Int32]] = [0.2, 0, 0.05].map { density in
+      (0..<Int32(sampleShape.count)).filter { _ in rng.uniform() < density }
+    }
+    let known = Tensor<Float>(spikesAt: samples, sampleShape: sampleShape, height: 2)
+    let plain = Tensor<Float>(shape: known.shape, scalars: known.scalars)
+    #expect(known == plain && plain.knownEvents == nil)
+    let scanned = RowEvents(plain.scalars, rows: plain.shape.rows, t: plain.shape.t)
+    guard let events = known.knownEvents else {
+      Issue.record("seed \(seed): the batch does not carry its events")
+      return
+    }
+    #expect(events.start == scanned.start && events.time == scanned.time && events.value == scanned.value,
+            "seed \(seed): \(events.count) known events against \(scanned.count) found by the scan")
+    #expect(scanned.count > 20, "seed \(seed): too few spikes to test")
+    // Any change to the scalars drops the cache.
+    var changed = known
+    changed.scalars[0] += 1
+    #expect(changed.knownEvents == nil)
+    // A network fed the batch gives the same trace and gradients as one fed the plain tensor.
+    var wrng = SplitMix64(seed: seed &+ 1)
+    let net = Network(neuron: Neuron<Float>(NeuronParameters(theta: 5, tauSr: 1, tauRho: 1), SimulationParameters(Ts: 1, tSample: 17)), layers: [
+      .dense(Dense(outputs: 9, inputs: 24, weights: (0..<9 * 24).map { _ in Float(wrng.uniform(-1, 8)) })), .psp, .spike,
+    ])
+    let loss = Loss<Float>.numSpikes(NumSpikesLoss(labels: [1, 2, 0], start: 0, stop: 17, trueCount: 4, falseCount: 1))
+    let a = net.evaluate(known, loss: loss), b = net.evaluate(plain, loss: loss)
+    expectSameBits(bits(a), bits(b), "known against scanned events", seed: seed)
+  }
 }
