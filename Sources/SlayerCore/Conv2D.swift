@@ -127,14 +127,24 @@ public struct Conv2D<Scalar: SpikeScalar>: Equatable, Sendable {
     let ix = row % inS.w, iy = (row / inS.w) % inS.h, c = (row / (inS.w * inS.h)) % inS.c, b = row / inS.neurons
     let group = c / cg, i = c % cg
     for o in group * og..<(group + 1) * og {
-      for ky in 0..<kernelHeight {
-        let ny = iy + padTop - ky * dilation
-        if ny < 0 || ny % stride != 0 || ny / stride >= outS.h { continue }
-        for kx in 0..<kernelWidth {
-          let nx = ix + padLeft - kx * dilation
-          if nx < 0 || nx % stride != 0 || nx / stride >= outS.w { continue }
-          body(((b * outS.c + o) * outS.h + ny / stride) * outS.w + nx / stride, ((o * cg + i) * kernelHeight + ky) * kernelWidth + kx)
-        }
+      forEachLanding(iy: iy, ix: ix, outputShape: outS) { tap, position in
+        body((b * outS.c + o) * outS.h * outS.w + position, (o * cg + i) * kernelHeight * kernelWidth + tap)
+      }
+    }
+  }
+
+  /// The taps (ky, kx) that land on input position (iy, ix), in increasing (ky, kx): for each,
+  /// `body(ky·KW + kx, oy·OW + ox)` with oy·stride + ky·dilation − padTop = iy and the same in x,
+  /// the output position inside `outS` it comes from.
+  @inline(__always)
+  func forEachLanding(iy: Int, ix: Int, outputShape outS: Shape, _ body: (Int, Int) -> Void) {
+    for ky in 0..<kernelHeight {
+      let ny = iy + padTop - ky * dilation
+      if ny < 0 || ny % stride != 0 || ny / stride >= outS.h { continue }
+      for kx in 0..<kernelWidth {
+        let nx = ix + padLeft - kx * dilation
+        if nx < 0 || nx % stride != 0 || nx / stride >= outS.w { continue }
+        body(ky * kernelWidth + kx, (ny / stride) * outS.w + nx / stride)
       }
     }
   }
@@ -216,15 +226,9 @@ public struct Conv2D<Scalar: SpikeScalar>: Equatable, Sendable {
     var landStart = [0], landTap: [Int] = [], landPosition: [Int] = []
     for iy in 0..<inS.h {
       for ix in 0..<inS.w {
-        for ky in 0..<kernelHeight {
-          let ny = iy + padTop - ky * dilation
-          if ny < 0 || ny % stride != 0 || ny / stride >= outS.h { continue }
-          for kx in 0..<kernelWidth {
-            let nx = ix + padLeft - kx * dilation
-            if nx < 0 || nx % stride != 0 || nx / stride >= outS.w { continue }
-            landTap.append(ky * kernelWidth + kx)
-            landPosition.append((ny / stride) * outS.w + nx / stride)
-          }
+        forEachLanding(iy: iy, ix: ix, outputShape: outS) { tap, position in
+          landTap.append(tap)
+          landPosition.append(position)
         }
         landStart.append(landTap.count)
       }
