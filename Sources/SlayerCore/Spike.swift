@@ -149,12 +149,19 @@ public enum Spike {
             return
           }
           for n in rows.lowerBound * t..<rows.upperBound * t {
-            out[n] = g[n] == 0 ? 0 : S(rho(u[n].double, theta: theta, alpha: alpha, beta: beta) * g[n].double)
+            out[n] = pullbackSample(u: u[n], g: g[n], theta: theta, alpha: alpha, beta: beta)
           }
         }
       }
     }
     return Tensor(shape: gS.shape, scalars: gU)
+  }
+
+  /// One sample of the pullback, g_u = ρ(u)·g_s computed in `Double` and rounded once; 0 where
+  /// g_s = 0 (such a sample is not evaluated).
+  @inline(__always)
+  static func pullbackSample<S: SpikeScalar>(u: S, g: S, theta: Double, alpha: Double, beta: Double) -> S {
+    g == 0 ? 0 : S(rho(u.double, theta: theta, alpha: alpha, beta: beta) * g.double)
   }
 
   /// ρ(u) = α·exp(−β·|u − ϑ|), the surrogate of ∂s/∂u (`slayer.md` §4.2), in `Double`.

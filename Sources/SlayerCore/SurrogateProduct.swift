@@ -21,7 +21,7 @@
 /// eight independent scalar computations.
 ///
 /// Measured on `nmnist-mlp-train` (1.2 M samples per batch): ~5.6 ms per batch against ~8.3 ms
-/// for the library's `exp` one sample at a time. The `Spike` tests compare this against the
+/// for the library's `exp` one sample at a time. The "Surrogate product" tests compare this with the
 /// library path on random samples and on products placed next to `Float` rounding boundaries;
 /// `slayer bench --check` compares the whole pullback with the dense engine's, which always calls
 /// the library.
@@ -67,7 +67,7 @@ enum SurrogateProduct {
   static func products(u: UnsafePointer<Float>, g: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, count: Int,
                        theta: Double, alpha: Double, beta: Double) -> Int {
     @inline(__always) func library(_ j: Int) -> Float {
-      g[j] == 0 ? 0 : Float(Spike.rho(Double(u[j]), theta: theta, alpha: alpha, beta: beta) * Double(g[j]))
+      Spike.pullbackSample(u: u[j], g: g[j], theta: theta, alpha: alpha, beta: beta)
     }
     var j = 0, libraryCalls = 0
     while j + lanes <= count {
