@@ -48,12 +48,7 @@ public struct NMNISTDataset: Sendable {
   public func spikeCount(_ i: Int) -> Int { spikeOffsets[i].count }
 
   /// Sample `i` as a `(1, 2, 34, 34, 300)` tensor of spikes 1/Ts.
-  public func input(_ i: Int) -> Tensor<Float> {
-    var x = Tensor<Float>(zeros: Self.sampleShape)
-    let height = Float(1 / Self.Ts)
-    for offset in spikeOffsets[i] { x.scalars[Int(offset)] = height }
-    return x
-  }
+  public func input(_ i: Int) -> Tensor<Float> { batch([i]).input }
 
   /// Samples `indices` stacked into one batch `(N, 2, 34, 34, 300)` with their classes: the same
   /// tensor as `Trainer.batch(_:)` of their ``input(_:)``s, written in place.
