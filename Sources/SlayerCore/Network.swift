@@ -211,8 +211,8 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
   }
 
   /// The learnable tensor of op k, moved out (the op is left with none until
-  /// ``replaceWeights(of:_:)`` puts one back), so that the caller holds the only reference and can update it in place
-  /// instead of copying it.
+  /// ``replaceWeights(of:_:)`` puts one back), so that the caller holds the only reference and
+  /// can update it in place instead of copying it.
   mutating func takeWeights(of k: Int) -> [Scalar] {
     var taken: [Scalar] = []
     switch layers[k] {

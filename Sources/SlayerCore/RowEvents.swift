@@ -74,10 +74,8 @@ struct RowEvents: Sendable {
   init(spikesAt samples: [[Int32]], rowsPerSample: Int, t: Int, value: Double) {
     let rows = samples.count * rowsPerSample
     var start = [Int](repeating: 0, count: rows + 1)
-    var time = [Int32](), values = [Double]()
-    let total = samples.reduce(0) { $0 + $1.count }
-    time.reserveCapacity(total)
-    values.reserveCapacity(total)
+    var time = [Int32]()
+    time.reserveCapacity(samples.reduce(0) { $0 + $1.count })
     for (b, offsets) in samples.enumerated() {
       for offset in offsets {
         let o = Int(offset)
@@ -86,10 +84,9 @@ struct RowEvents: Sendable {
       }
     }
     for r in 0..<rows { start[r + 1] += start[r] }
-    values = [Double](repeating: value, count: total)
     self.start = start
     self.time = time
-    self.value = values
+    self.value = [Double](repeating: value, count: time.count)
   }
 
   /// True when the eight elements from `offset` are all ±0.
