@@ -76,7 +76,12 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     // Spikes of height 1 (Ts = 1 ms) multiply W by exactly 1: that product is W itself, so it is
     // left out (same bits, one multiplication fewer per term).
     let unitValues = events.value.allSatisfy { $0 == 1 }
-    Parallel.forEachChunk(Lanes.blocks(outputs), writing: &u, cost: width * (events.row.count + inputs)) { blocks, out in
+    // Work items are (block of eight outputs, slice of the (b, n) groups): outputs at different
+    // times are independent, so a layer with few blocks (the demo's 25 outputs) still fills the
+    // threads. Each item converts its block of W, sums its groups and writes its own outputs.
+    let blocks = Lanes.blocks(outputs), groups = batch * t
+    let slices = min(groups, max(1, (4 * Parallel.threads + blocks - 1) / blocks))
+    Parallel.forEachChunk(blocks * slices, writing: &u, cost: width * (events.row.count + inputs) / slices) { items, out in
       // W[o0 + j, i] at i·8 + j, and u[b, o0 + j, n] at n·8 + j: one cache line per i or n.
       Lanes.withAlignedScratch(inputs * width) { wb in
       Lanes.withAlignedScratch(t * width) { tb in
@@ -85,18 +90,28 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
       events.row.withUnsafeBufferPointer { rowOf in
       events.value.withUnsafeBufferPointer { value in
         let wr = UnsafeBufferPointer(wb)
-        for block in blocks {
+        var converted = -1
+        for item in items {
+          let block = item / slices, slice = item % slices
           let o0 = block * width, lanes = min(width, outputs - o0)
-          for i in 0..<inputs { for j in 0..<lanes { wb[i * width + j] = w[(o0 + j) * inputs + i].double } }
-          for b in 0..<batch {
-            for n in 0..<t {
-              let g = b * t + n
-              Lanes.store(Lanes.sum(wr, at: rowOf, times: value, gs[g]..<gs[g + 1], unit: unitValues), tb, n * width)
+          if block != converted {
+            for i in 0..<inputs { for j in 0..<lanes { wb[i * width + j] = w[(o0 + j) * inputs + i].double } }
+            converted = block
+          }
+          var g = groups * slice / slices
+          let end = groups * (slice + 1) / slices
+          while g < end {
+            // The groups of one sample b, times n0 ..< n1.
+            let b = g / t, n0 = g % t, n1 = min(t, n0 + end - g)
+            for n in n0..<n1 {
+              let group = b * t + n
+              Lanes.store(Lanes.sum(wr, at: rowOf, times: value, gs[group]..<gs[group + 1], unit: unitValues), tb, n * width)
             }
             for j in 0..<lanes {
               let base = (b * outputs + o0 + j) * t
-              for n in 0..<t { out[base + n] = Scalar(tb[n * width + j]) }
+              for n in n0..<n1 { out[base + n] = Scalar(tb[n * width + j]) }
             }
+            g += n1 - n0
           }
         }
       }
@@ -247,40 +262,65 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     // increasing. The events are listed input by input (i, then b, then n) so that each block
     // reads them as one stream.
     let rowEvents = events ?? RowEvents(a.scalars, rows: batch * inputs, t: t)
-    var first = [Int](repeating: 0, count: inputs + 1), at = [Int32](), value = [Double]()
-    at.reserveCapacity(rowEvents.count)
-    value.reserveCapacity(rowEvents.count)
+    var first = [Int](repeating: 0, count: inputs + 1)
     for i in 0..<inputs {
-      for b in 0..<batch {
-        for e in rowEvents.events(b * inputs + i) {
-          at.append(Int32(b * t) + rowEvents.time[e])
-          value.append(rowEvents.value[e])
+      var count = 0
+      for b in 0..<batch { count += rowEvents.events(b * inputs + i).count }
+      first[i + 1] = first[i] + count
+    }
+    var at: [Int32] = uninitializedArray(rowEvents.count), value: [Double] = uninitializedArray(rowEvents.count)
+    rowEvents.start.withUnsafeBufferPointer { start in
+    rowEvents.time.withUnsafeBufferPointer { time in
+    rowEvents.value.withUnsafeBufferPointer { source in
+      nonisolated(unsafe) let start = start, time = time, source = source, first = first
+      Parallel.forEachChunk(inputs, writing: &at, &value, cost: 2 * rowEvents.count / max(1, inputs) + batch) { range, at, value in
+        for i in range {
+          var k = first[i]
+          for b in 0..<batch {
+            let r = b * inputs + i
+            for e in start[r]..<start[r + 1] {
+              at[k] = Int32(b * t) + time[e]
+              value[k] = source[e]
+              k += 1
+            }
+          }
         }
       }
-      first[i + 1] = at.count
+    }
+    }
     }
     let width = Lanes.width
     let unitValues = value.allSatisfy { $0 == 1 }  // g·1 is g: left out, as in the forward pass
+    // Work items are (block of eight outputs, slice of the inputs), as in the forward pass: a
+    // layer with few blocks still fills the threads, and every weight is summed whole by one item.
+    let blocks = Lanes.blocks(outputs)
+    let slices = min(inputs, max(1, (4 * Parallel.threads + blocks - 1) / blocks))
     gU.scalars.withUnsafeBufferPointer { g in
       nonisolated(unsafe) let g = g
-      Parallel.forEachChunk(Lanes.blocks(outputs), writing: &gW, cost: width * (at.count + batch * t)) { blocks, out in
+      Parallel.forEachChunk(blocks * slices, writing: &gW, cost: width * (at.count + batch * t) / slices) { items, out in
         // g[b, o0 + j, n] at (b·T + n)·8 + j (one cache line per (b, n)), and ∂E/∂W[o0 + j, i] at i·8 + j.
         Lanes.withAlignedScratch(batch * t * width) { gb in
         Lanes.withAlignedScratch(inputs * width) { sb in
         at.withUnsafeBufferPointer { at in
         value.withUnsafeBufferPointer { value in
           let gr = UnsafeBufferPointer(gb)
-          for block in blocks {
+          var converted = -1
+          for item in items {
+            let block = item / slices, slice = item % slices
             let o0 = block * width, lanes = min(width, outputs - o0)
-            for b in 0..<batch {
-              for n in 0..<t {
-                for j in 0..<lanes { gb[(b * t + n) * width + j] = g[(b * outputs + o0 + j) * t + n].double }
+            if block != converted {
+              for b in 0..<batch {
+                for n in 0..<t {
+                  for j in 0..<lanes { gb[(b * t + n) * width + j] = g[(b * outputs + o0 + j) * t + n].double }
+                }
               }
+              converted = block
             }
-            for i in 0..<inputs {
+            let mine = inputs * slice / slices..<inputs * (slice + 1) / slices
+            for i in mine {
               Lanes.store(Lanes.sum(gr, at: at, times: value, first[i]..<first[i + 1], unit: unitValues), sb, i * width)
             }
-            for j in 0..<lanes { for i in 0..<inputs { out[(o0 + j) * inputs + i] = Scalar(sb[i * width + j]) } }
+            for j in 0..<lanes { for i in mine { out[(o0 + j) * inputs + i] = Scalar(sb[i * width + j]) } }
           }
         }
         }

@@ -54,19 +54,31 @@ public enum Parallel {
     _ body: (Range<Int>, UnsafeMutableBufferPointer<T>) -> Void
   ) {
     guard count > 0 else { return }
+    let threads = threads
+    // The pool's workers are awake when a loop starts (a hand-off of ~2 µs); a thread that Dispatch
+    // must wake takes ~30–50 µs on the project's VM, so loops there must be larger to pay.
+    let pooled = threads > 1 && threads == WorkerPool.shared.workers + 1
     let work = count.multipliedReportingOverflow(by: max(1, cost))
-    let affordable = work.overflow ? Int.max : work.partialValue / 100_000
+    let affordable = work.overflow ? Int.max : work.partialValue / (pooled ? 20_000 : 100_000)
     let chunks = min(count, threads == 1 ? 1 : threads * 4, max(1, affordable))
     out.withUnsafeMutableBufferPointer { buffer in
       if chunks <= 1 {
         body(0..<count, buffer)
         return
       }
+      nonisolated(unsafe) let buffer = buffer  // each range writes its own outputs
+      @Sendable func range(_ chunk: Int) -> Range<Int> { count * chunk / chunks..<count * (chunk + 1) / chunks }
+      if pooled {
+        // Busy (a nested loop, or another thread's): run on this thread, same ranges, same bits.
+        if !WorkerPool.shared.run(chunks: chunks, { body(range($0), buffer) }) {
+          for chunk in 0..<chunks { body(range(chunk), buffer) }
+        }
+        return
+      }
       withoutActuallyEscaping(body) { escapable in
         nonisolated(unsafe) let task = escapable
-        nonisolated(unsafe) let buffer = buffer  // each range writes its own outputs
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-          task(count * chunk / chunks..<count * (chunk + 1) / chunks, buffer)
+          task(range(chunk), buffer)
         }
       }
     }
@@ -107,6 +119,109 @@ public enum Parallel {
           body(range, buffer1, buffer2, buffer3, buffer4)
         }
       }
+    }
+  }
+}
+
+/// Worker threads that stay awake for a moment between parallel loops.
+///
+/// A training step of a small network is a chain of loops of 20–500 µs each; waking a sleeping
+/// Dispatch thread for each costs ~30–50 µs on a virtual machine, as much as the loop saves. The
+/// pool's workers (one per core but the caller's, each on its own Dispatch queue) spin for
+/// ``spinNanoseconds`` after a loop, watching for the next, and then sleep on a semaphore.
+///
+/// A loop's chunks are claimed one at a time from a shared counter by the caller and the workers
+/// that join; which thread runs which chunk never changes a result (each chunk writes its own
+/// outputs). One loop at a time uses the pool: a loop started while it is busy (a nested loop, or
+/// one on another thread) is told so and runs on its own thread.
+final class WorkerPool: @unchecked Sendable {
+  /// The pool of the process: one worker per active processor but one.
+  static let shared = WorkerPool(workers: max(0, activeProcessorCount() - 1))
+  /// How long an idle worker spins before it sleeps.
+  static let spinNanoseconds: UInt64 = 300_000
+
+  /// Worker threads (the caller of a loop is the other participant).
+  let workers: Int
+  private let started = Atomic<Bool>(false)
+  private let busy = Atomic<Bool>(false)
+  /// generation << 32 | closed << 31 | workers joined. A loop publishes a new generation; a worker
+  /// joins it by incrementing the count, unless the caller has closed it.
+  private let state = Atomic<UInt64>(0)
+  private let nextChunk = Atomic<Int>(0)
+  private let finished = Atomic<Int>(0)
+  private let sleeping = Atomic<Int>(0)
+  private let wake = DispatchSemaphore(value: 0)
+  // Written by the caller before it publishes a generation, read by workers that joined it.
+  nonisolated(unsafe) private var task: ((Int) -> Void)?
+  nonisolated(unsafe) private var chunks = 0
+  private static let closed: UInt64 = 1 << 31
+
+  init(workers: Int) { self.workers = workers }
+
+  /// Runs `body(chunk)` for every chunk in `0..<chunks` on this thread and the workers; false
+  /// (having run nothing) when the pool is busy.
+  func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
+    guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+    defer { busy.store(false, ordering: .releasing) }
+    if !started.load(ordering: .relaxed) {
+      started.store(true, ordering: .relaxed)
+      for k in 0..<workers {
+        DispatchQueue(label: "slayer.parallel.worker\(k)").async { [self] in work() }
+      }
+    }
+    withoutActuallyEscaping(body) { body in
+      task = body
+      self.chunks = chunks
+      nextChunk.store(0, ordering: .relaxed)
+      finished.store(0, ordering: .relaxed)
+      let generation = (state.load(ordering: .relaxed) >> 32) &+ 1
+      state.store(generation << 32, ordering: .sequentiallyConsistent)
+      for _ in 0..<sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
+      drain()
+      // Close the loop to late workers, then wait for those that joined.
+      var s = state.load(ordering: .relaxed)
+      while true {
+        let r = state.compareExchange(expected: s, desired: s | Self.closed, ordering: .acquiringAndReleasing)
+        if r.exchanged { break }
+        s = r.original
+      }
+      let joined = Int(s & (Self.closed - 1))
+      while finished.load(ordering: .acquiring) < joined {}
+      task = nil
+    }
+    return true
+  }
+
+  /// Claims and runs chunks until none is left.
+  private func drain() {
+    while true {
+      let chunk = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
+      if chunk >= chunks { return }
+      task!(chunk)
+    }
+  }
+
+  /// A worker's life: wait for a generation it has not seen, join it unless closed, drain it.
+  private func work() {
+    var seen: UInt64 = 0
+    while true {
+      var s = state.load(ordering: .acquiring)
+      var spins = 0, since = DispatchTime.now().uptimeNanoseconds
+      while s >> 32 == seen || s & Self.closed != 0 {
+        seen = s >> 32  // a closed generation is over for this worker too
+        spins &+= 1
+        if spins & 1023 == 0 && DispatchTime.now().uptimeNanoseconds - since > Self.spinNanoseconds {
+          sleeping.add(1, ordering: .sequentiallyConsistent)
+          if state.load(ordering: .sequentiallyConsistent) >> 32 == seen { wake.wait() }
+          sleeping.subtract(1, ordering: .sequentiallyConsistent)
+          since = DispatchTime.now().uptimeNanoseconds
+        }
+        s = state.load(ordering: .acquiring)
+      }
+      guard state.compareExchange(expected: s, desired: s + 1, ordering: .acquiring).exchanged else { continue }
+      seen = s >> 32
+      drain()
+      finished.add(1, ordering: .releasing)
     }
   }
 }

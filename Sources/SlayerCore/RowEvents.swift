@@ -16,52 +16,54 @@ struct RowEvents: Sendable {
   @_specialize(where S == Double)
   init<S: SpikeScalar>(_ x: [S], rows: Int, t: Int) {
     precondition(x.count == rows * t, "RowEvents: \(x.count) samples are not \(rows) rows of \(t)")
-    // One pass, split over the worker threads by ranges of rows, each collecting its own events;
-    // then the ranges are concatenated in order. Whole blocks of eight zeros are passed over by a
-    // bit test (±0 have no bits but the sign).
-    let pieces = max(1, min(rows, 4 * Parallel.threads))
-    var parts = [(counts: [Int], time: [Int32], value: [Double])](repeating: ([], [], []), count: pieces)
+    // Two passes, each split over the worker threads by rows: count every row's events, then write
+    // them in place. Whole blocks of eight zeros are passed over by a bit test (±0 have no bits
+    // but the sign), and a non-zero block is compacted without branches.
+    var start = [Int](repeating: 0, count: rows + 1)
     x.withUnsafeBufferPointer { xb in
       nonisolated(unsafe) let xb = xb
-      Parallel.forEachChunk(pieces, writing: &parts, cost: rows * t / pieces) { range, parts in
-        for piece in range {
-          let rowRange = rows * piece / pieces..<rows * (piece + 1) / pieces
-          var counts = [Int](), time = [Int32](), value = [Double]()
-          counts.reserveCapacity(rowRange.count)
-          for row in rowRange {
-            let base = row * t, before = time.count
-            func visit(_ m: Int) {
-              let v = xb[base + m]
-              if v != 0 {
-                time.append(Int32(truncatingIfNeeded: m))
-                value.append(v.double)
-              }
-            }
-            var n = 0
-            while n + 8 <= t {
-              if !Self.blockIsZero(xb, base + n) { for m in n..<n + 8 { visit(m) } }
-              n += 8
-            }
-            for m in n..<t { visit(m) }
-            counts.append(time.count - before)
+      Parallel.forEachChunk(rows, writing: &start, cost: t / 4) { rows, start in
+        for row in rows {
+          let base = row * t
+          var count = 0, n = 0
+          while n + 8 <= t {
+            if !Self.blockIsZero(xb, base + n) { for m in n..<n + 8 { count &+= xb[base + m] != 0 ? 1 : 0 } }
+            n += 8
           }
-          parts[piece] = (counts, time, value)
+          for m in n..<t { count &+= xb[base + m] != 0 ? 1 : 0 }
+          start[row + 1] = count
         }
       }
     }
-    var start = [Int](repeating: 0, count: rows + 1)
-    var time = [Int32](), value = [Double]()
-    let total = parts.reduce(0) { $0 + $1.time.count }
-    time.reserveCapacity(total)
-    value.reserveCapacity(total)
-    var row = 0
-    for part in parts {
-      for c in part.counts {
-        start[row + 1] = start[row] + c
-        row += 1
+    for r in 0..<rows { start[r + 1] += start[r] }
+    let total = start[rows]
+    var time: [Int32] = uninitializedArray(total), value: [Double] = uninitializedArray(total)
+    x.withUnsafeBufferPointer { xb in
+      start.withUnsafeBufferPointer { first in
+        nonisolated(unsafe) let xb = xb, first = first
+        Parallel.forEachChunk(rows, writing: &time, &value, cost: t / 4) { rows, time, value in
+          for row in rows {
+            // Each sample is written to the next free entry, which advances only past a non-zero
+            // one; the row stops at its last event, so it never writes into the next row's entries.
+            let base = row * t, end = first[row + 1]
+            var e = first[row], n = 0
+            scan: while e < end {
+              if n + 8 <= t && Self.blockIsZero(xb, base + n) {
+                n += 8
+                continue
+              }
+              for m in n..<min(n + 8, t) {
+                let v = xb[base + m]
+                time[e] = Int32(truncatingIfNeeded: m)
+                value[e] = v.double
+                e &+= v != 0 ? 1 : 0
+                if e == end { break scan }
+              }
+              n += 8
+            }
+          }
+        }
       }
-      time += part.time
-      value += part.value
     }
     self.start = start
     self.time = time
