@@ -103,7 +103,16 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
           while g < end {
             // The groups of one sample b, times n0 ..< n1.
             let b = g / t, n0 = g % t, n1 = min(t, n0 + end - g)
-            for n in n0..<n1 {
+            var n = n0
+            while n + 1 < n1 {
+              let group = b * t + n
+              let (s1, s2) = Lanes.sum2(wr, at: rowOf, times: value, gs[group]..<gs[group + 1],
+                                        gs[group + 1]..<gs[group + 2], unit: unitValues)
+              Lanes.store(s1, tb, n * width)
+              Lanes.store(s2, tb, (n + 1) * width)
+              n += 2
+            }
+            if n < n1 {
               let group = b * t + n
               Lanes.store(Lanes.sum(wr, at: rowOf, times: value, gs[group]..<gs[group + 1], unit: unitValues), tb, n * width)
             }
@@ -317,7 +326,15 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
               converted = block
             }
             let mine = inputs * slice / slices..<inputs * (slice + 1) / slices
-            for i in mine {
+            var i = mine.lowerBound
+            while i + 1 < mine.upperBound {
+              let (s1, s2) = Lanes.sum2(gr, at: at, times: value, first[i]..<first[i + 1], first[i + 1]..<first[i + 2],
+                                        unit: unitValues)
+              Lanes.store(s1, sb, i * width)
+              Lanes.store(s2, sb, (i + 1) * width)
+              i += 2
+            }
+            if i < mine.upperBound {
               Lanes.store(Lanes.sum(gr, at: at, times: value, first[i]..<first[i + 1], unit: unitValues), sb, i * width)
             }
             for j in 0..<lanes { for i in mine { out[(o0 + j) * inputs + i] = Scalar(sb[i * width + j]) } }

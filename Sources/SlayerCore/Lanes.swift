@@ -41,6 +41,34 @@ enum Lanes {
     return acc
   }
 
+  /// ``sum(_:at:times:_:unit:)`` over two event ranges at once, interleaved so that the two
+  /// accumulators' additions overlap instead of waiting on each other (each sum alone is a chain of
+  /// dependent additions). Each is still its own sum in increasing e: the same bits.
+  @inline(__always)
+  static func sum2(_ block: UnsafeBufferPointer<Double>, at index: UnsafeBufferPointer<Int32>,
+                   times value: UnsafeBufferPointer<Double>, _ first: Range<Int>, _ second: Range<Int>,
+                   unit: Bool) -> (Vector, Vector) {
+    var acc1 = Vector.zero, acc2 = Vector.zero
+    let common = min(first.count, second.count)
+    let e1 = first.lowerBound, e2 = second.lowerBound
+    if unit {
+      for d in 0..<common {
+        acc1 += load(block, Int(index[e1 + d]) * width)
+        acc2 += load(block, Int(index[e2 + d]) * width)
+      }
+      for e in e1 + common..<first.upperBound { acc1 += load(block, Int(index[e]) * width) }
+      for e in e2 + common..<second.upperBound { acc2 += load(block, Int(index[e]) * width) }
+    } else {
+      for d in 0..<common {
+        acc1 += load(block, Int(index[e1 + d]) * width) * value[e1 + d]
+        acc2 += load(block, Int(index[e2 + d]) * width) * value[e2 + d]
+      }
+      for e in e1 + common..<first.upperBound { acc1 += load(block, Int(index[e]) * width) * value[e] }
+      for e in e2 + common..<second.upperBound { acc2 += load(block, Int(index[e]) * width) * value[e] }
+    }
+    return (acc1, acc2)
+  }
+
   /// Runs `body` on `count` zeroed `Double`s aligned to a cache line (64 bytes), so that each group
   /// of eight lanes at a multiple of eight is one line, not two.
   @inline(__always)

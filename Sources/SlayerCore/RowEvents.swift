@@ -22,7 +22,7 @@ struct RowEvents: Sendable {
     var start = [Int](repeating: 0, count: rows + 1)
     x.withUnsafeBufferPointer { xb in
       nonisolated(unsafe) let xb = xb
-      Parallel.forEachChunk(rows, writing: &start, cost: t / 4) { rows, start in
+      Parallel.forEachChunk(rows, writing: &start, cost: t) { rows, start in
         for row in rows {
           let base = row * t
           var count = 0, n = 0
@@ -41,7 +41,7 @@ struct RowEvents: Sendable {
     x.withUnsafeBufferPointer { xb in
       start.withUnsafeBufferPointer { first in
         nonisolated(unsafe) let xb = xb, first = first
-        Parallel.forEachChunk(rows, writing: &time, &value, cost: t / 4) { rows, time, value in
+        Parallel.forEachChunk(rows, writing: &time, &value, cost: t) { rows, time, value in
           for row in rows {
             // Each sample is written to the next free entry, which advances only past a non-zero
             // one; the row stops at its last event, so it never writes into the next row's entries.
@@ -118,37 +118,52 @@ struct RowEvents: Sendable {
   /// within its block) and `value`.
   func byTime(rowsPerBlock: Int, t: Int) -> ByTime {
     let rows = start.count - 1
-    let blocks = rows / rowsPerBlock
-    var groupStart = [Int](repeating: 0, count: blocks * t + 1)
+    let blocks = rows / rowsPerBlock, groups = blocks * t
+    // A counting sort, split over the threads by ranges of rows: each range counts its events per
+    // group; a group's entries are then laid out range after range (so rows stay ascending within
+    // the group), and each range copies its events to its own entries.
+    let ranges = max(1, min(rows, count / 20_000, 4 * Parallel.threads))
+    func rowRange(_ p: Int) -> Range<Int> { rows * p / ranges..<rows * (p + 1) / ranges }
+    var counts = [Int](repeating: 0, count: ranges * groups)  // (range, group), then each entry's first slot
+    start.withUnsafeBufferPointer { start in
+      time.withUnsafeBufferPointer { time in
+        nonisolated(unsafe) let start = start, time = time
+        Parallel.forEachChunk(ranges, writing: &counts, cost: count / ranges) { ps, counts in
+          for p in ps {
+            for r in rowRange(p) {
+              let g0 = p * groups + r / rowsPerBlock * t
+              for e in start[r]..<start[r + 1] { counts[g0 + Int(time[e])] += 1 }
+            }
+          }
+        }
+      }
+    }
+    var groupStart = [Int](repeating: 0, count: groups + 1)
+    var next = 0
+    for g in 0..<groups {
+      groupStart[g] = next
+      for p in 0..<ranges {
+        let c = counts[p * groups + g]
+        counts[p * groups + g] = next
+        next += c
+      }
+    }
+    groupStart[groups] = next
     var rowOf: [Int32] = uninitializedArray(count), valueOf: [Double] = uninitializedArray(count)
     start.withUnsafeBufferPointer { start in
       time.withUnsafeBufferPointer { time in
         value.withUnsafeBufferPointer { value in
-          groupStart.withUnsafeMutableBufferPointer { groupStart in
-            // A counting sort: the size of every group, then their starts, then each event copied to
-            // its group's next free entry, rows in increasing order so each group lists them ascending.
-            for block in 0..<blocks {
-              let g0 = block * t + 1
-              for r in block * rowsPerBlock..<(block + 1) * rowsPerBlock {
-                for e in start[r]..<start[r + 1] { groupStart[g0 + Int(time[e])] += 1 }
-              }
-            }
-            for g in 0..<blocks * t { groupStart[g + 1] += groupStart[g] }
-            var fill = Array(groupStart)
-            rowOf.withUnsafeMutableBufferPointer { rowOf in
-              valueOf.withUnsafeMutableBufferPointer { valueOf in
-                fill.withUnsafeMutableBufferPointer { fill in
-                  for block in 0..<blocks {
-                    let g0 = block * t
-                    for local in 0..<rowsPerBlock {
-                      let r = block * rowsPerBlock + local
-                      for e in start[r]..<start[r + 1] {
-                        let g = g0 + Int(time[e])
-                        rowOf[fill[g]] = Int32(local)
-                        valueOf[fill[g]] = value[e]
-                        fill[g] += 1
-                      }
-                    }
+          counts.withUnsafeMutableBufferPointer { fill in
+            nonisolated(unsafe) let start = start, time = time, value = value, fill = fill
+            Parallel.forEachChunk(ranges, writing: &rowOf, &valueOf, cost: 2 * count / ranges) { ps, rowOf, valueOf in
+              for p in ps {
+                for r in rowRange(p) {
+                  let g0 = p * groups + r / rowsPerBlock * t, local = Int32(r % rowsPerBlock)
+                  for e in start[r]..<start[r + 1] {
+                    let slot = g0 + Int(time[e])
+                    rowOf[fill[slot]] = local
+                    valueOf[fill[slot]] = value[e]
+                    fill[slot] += 1
                   }
                 }
               }

@@ -74,21 +74,8 @@ public enum TemporalFilter {
                 tapWeights.withUnsafeBufferPointer { weights in
                   for row in rows {
                     let src = xb.baseAddress! + row * t, dst = out.baseAddress! + row * t
-                    // The row's event times, compacted without branches into a list with a spare
-                    // slot, passing over whole blocks of eight zeros by a bit test.
-                    var count = 0, n8 = 0
-                    let srcBuffer = UnsafeBufferPointer(start: src, count: t)
-                    while n8 < t {
-                      if n8 + 8 <= t && RowEvents.blockIsZero(srcBuffer, n8) {
-                        n8 += 8
-                        continue
-                      }
-                      for m in n8..<min(n8 + 8, t) {
-                        events[count] = m
-                        count &+= src[m] != 0 ? 1 : 0
-                      }
-                      n8 += 8
-                    }
+                    var count = 0
+                    for m in 0..<t { count &+= src[m] != 0 ? 1 : 0 }
                     if count == 0 {
                       for n in 0..<t { dst[n] = 0 }
                       continue
@@ -96,7 +83,21 @@ public enum TemporalFilter {
                     if 3 * count < t {
                       // Few events: each adds h[k]·x[m] to the outputs it reaches. conv visits the
                       // events in decreasing m (so output n sees k = n − m increasing), corr in
-                      // increasing m (k = m − n).
+                      // increasing m (k = m − n). The events are compacted without branches into a
+                      // list with a spare slot, passing over whole blocks of eight zeros by a bit test.
+                      var listed = 0, n8 = 0
+                      let srcBuffer = UnsafeBufferPointer(start: src, count: t)
+                      while n8 < t {
+                        if n8 + 8 <= t && RowEvents.blockIsZero(srcBuffer, n8) {
+                          n8 += 8
+                          continue
+                        }
+                        for m in n8..<min(n8 + 8, t) {
+                          events[listed] = m
+                          listed &+= src[m] != 0 ? 1 : 0
+                        }
+                        n8 += 8
+                      }
                       for n in 0..<t { acc[n] = 0 }
                       if causal {
                         for e in stride(from: count - 1, through: 0, by: -1) {
