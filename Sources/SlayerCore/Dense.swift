@@ -146,7 +146,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     return x.withUnsafeBufferPointer { x in
       while start < x.count {
         let end = min(x.count, start + 4096)
-        for v in x[start..<end] { zeros &+= v == 0 ? 1 : 0 }
+        zeros &+= (end - start) - RowEvents.nonZeroCount(x.baseAddress! + start, end - start)
         if zeros > x.count - limit - 1 { return false }
         start = end
       }

@@ -25,13 +25,7 @@ struct RowEvents: Sendable {
       Parallel.forEachChunk(rows, writing: &start, cost: t) { rows, start in
         for row in rows {
           let base = row * t
-          var count = 0, n = 0
-          while n + 8 <= t {
-            if !Self.blockIsZero(xb, base + n) { for m in n..<n + 8 { count &+= xb[base + m] != 0 ? 1 : 0 } }
-            n += 8
-          }
-          for m in n..<t { count &+= xb[base + m] != 0 ? 1 : 0 }
-          start[row + 1] = count
+          start[row + 1] = Self.nonZeroCount(xb.baseAddress! + base, t)
         }
       }
     }
@@ -103,6 +97,23 @@ struct RowEvents: Sendable {
     var bits: UInt64 = 0
     for j in 0..<8 { bits |= raw.loadUnaligned(fromByteOffset: 8 * j, as: UInt64.self) }
     return bits & 0x7FFF_FFFF_FFFF_FFFF == 0
+  }
+
+  /// The number of non-zero values among the `count` from `p` (NaN counts as non-zero, as in
+  /// `x != 0`). It tests the bits other than the sign, which the compiler vectorises; a floating
+  /// comparison must handle NaN apart and stays one element at a time.
+  @inline(__always)
+  static func nonZeroCount<S: SpikeScalar>(_ p: UnsafePointer<S>, _ count: Int) -> Int {
+    var n = 0
+    let raw = UnsafeRawPointer(p)
+    if MemoryLayout<S>.size == 4 {
+      let bits = raw.assumingMemoryBound(to: UInt32.self)
+      for k in 0..<count { n &+= bits[k] & 0x7FFF_FFFF != 0 ? 1 : 0 }
+    } else {
+      let bits = raw.assumingMemoryBound(to: UInt64.self)
+      for k in 0..<count { n &+= bits[k] & 0x7FFF_FFFF_FFFF_FFFF != 0 ? 1 : 0 }
+    }
+    return n
   }
 
   /// Total events.

@@ -74,8 +74,7 @@ public enum TemporalFilter {
                 tapWeights.withUnsafeBufferPointer { weights in
                   for row in rows {
                     let src = xb.baseAddress! + row * t, dst = out.baseAddress! + row * t
-                    var count = 0
-                    for m in 0..<t { count &+= src[m] != 0 ? 1 : 0 }
+                    let count = RowEvents.nonZeroCount(src, t)
                     if count == 0 {
                       for n in 0..<t { dst[n] = 0 }
                       continue
@@ -98,7 +97,11 @@ public enum TemporalFilter {
                         }
                         n8 += 8
                       }
-                      for n in 0..<t { acc[n] = 0 }
+                      // Only outputs in `reached` can receive a term; the others are the +0 that
+                      // an empty sum gives (+0·Ts rounds to +0), written directly.
+                      let firstEvent = events[0], lastEvent = events[count - 1]
+                      let reached = causal ? firstEvent..<min(t, lastEvent + span) : max(0, firstEvent - last)..<lastEvent + 1
+                      for n in reached { acc[n] = 0 }
                       if causal {
                         for e in stride(from: count - 1, through: 0, by: -1) {
                           let m = events[e], v = src[m].double
@@ -110,7 +113,9 @@ public enum TemporalFilter {
                           for (j, k) in taps.enumerated() where m - k >= 0 { acc[m - k] += weights[j] * v }
                         }
                       }
-                      for n in 0..<t { dst[n] = S(acc[n] * Ts) }
+                      for n in 0..<reached.lowerBound { dst[n] = 0 }
+                      for n in reached { dst[n] = S(acc[n] * Ts) }
+                      for n in reached.upperBound..<t { dst[n] = 0 }
                     } else {
                       // Eight outputs at once over the non-zero taps, in increasing k.
                       let p = padded.baseAddress! + offset
