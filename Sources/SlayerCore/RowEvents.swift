@@ -50,7 +50,7 @@ struct RowEvents: Sendable {
                 let v = xb[base + m]
                 time[e] = Int32(truncatingIfNeeded: m)
                 value[e] = v.double
-                e &+= v != 0 ? 1 : 0
+                e &+= Self.nonZero(v)
                 if e == end { break scan }
               }
               n += 8
@@ -99,19 +99,48 @@ struct RowEvents: Sendable {
     return bits & 0x7FFF_FFFF_FFFF_FFFF == 0
   }
 
+  /// 1 if `v` is non-zero (or NaN), else 0, by the bit arithmetic of ``nonZeroCount(_:_:)``: no
+  /// branch for the compactions that write every sample and advance past the non-zero ones.
+  @inline(__always)
+  static func nonZero<S: SpikeScalar>(_ v: S) -> Int {
+    if MemoryLayout<S>.size == 4 {
+      return Int(((unsafeBitCast(v, to: UInt32.self) & 0x7FFF_FFFF) &+ 0x7FFF_FFFF) >> 31)
+    }
+    return Int(((unsafeBitCast(v, to: UInt64.self) & 0x7FFF_FFFF_FFFF_FFFF) &+ 0x7FFF_FFFF_FFFF_FFFF) >> 63)
+  }
+
   /// The number of non-zero values among the `count` from `p` (NaN counts as non-zero, as in
-  /// `x != 0`). It tests the bits other than the sign, which the compiler vectorises; a floating
-  /// comparison must handle NaN apart and stays one element at a time.
+  /// `x != 0`). With the sign bit cleared, a value's bits b are non-zero exactly when b + (2³¹ − 1)
+  /// reaches the top bit: integer arithmetic that the compiler vectorises (a floating comparison
+  /// must treat NaN apart, and a mask select was compiled element by element).
   @inline(__always)
   static func nonZeroCount<S: SpikeScalar>(_ p: UnsafePointer<S>, _ count: Int) -> Int {
-    var n = 0
     let raw = UnsafeRawPointer(p)
+    var k = 0, n = 0
     if MemoryLayout<S>.size == 4 {
-      let bits = raw.assumingMemoryBound(to: UInt32.self)
-      for k in 0..<count { n &+= bits[k] & 0x7FFF_FFFF != 0 ? 1 : 0 }
+      let magnitude = SIMD8<UInt32>(repeating: 0x7FFF_FFFF)
+      var acc = SIMD8<UInt32>.zero
+      while k + 8 <= count {
+        acc &+= ((raw.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<UInt32>.self) & magnitude) &+ magnitude) &>> 31
+        k += 8
+      }
+      n = Int(acc.wrappedSum())
+      while k < count {
+        n &+= Int(((raw.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self) & 0x7FFF_FFFF) &+ 0x7FFF_FFFF) >> 31)
+        k += 1
+      }
     } else {
-      let bits = raw.assumingMemoryBound(to: UInt64.self)
-      for k in 0..<count { n &+= bits[k] & 0x7FFF_FFFF_FFFF_FFFF != 0 ? 1 : 0 }
+      let magnitude = SIMD4<UInt64>(repeating: 0x7FFF_FFFF_FFFF_FFFF)
+      var acc = SIMD4<UInt64>.zero
+      while k + 4 <= count {
+        acc &+= ((raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<UInt64>.self) & magnitude) &+ magnitude) &>> 63
+        k += 4
+      }
+      n = Int(acc.wrappedSum())
+      while k < count {
+        n &+= Int(((raw.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self) & 0x7FFF_FFFF_FFFF_FFFF) &+ 0x7FFF_FFFF_FFFF_FFFF) >> 63)
+        k += 1
+      }
     }
     return n
   }

@@ -93,7 +93,7 @@ public enum TemporalFilter {
                         }
                         for m in n8..<min(n8 + 8, t) {
                           events[listed] = m
-                          listed &+= src[m] != 0 ? 1 : 0
+                          listed &+= RowEvents.nonZero(src[m])
                         }
                         n8 += 8
                       }
