@@ -158,11 +158,12 @@ enum BenchSuite {
     return chosen.sorted().map { Int32($0) }
   }
 
-  /// Samples stacked into one `(N, 2, 34, 34, T)` batch of spikes 1/Ts = 1.
-  static func batchTensor(_ samples: ArraySlice<[Int32]>, steps: Int) -> Tensor<Float> {
+  /// Where the workloads write their `(N, 2, 34, 34, T)` batches of spikes 1/Ts = 1, as
+  /// `NMNISTDataset.batch` does: over the previous batch's storage.
+  static func spikeBatches(steps: Int) -> SpikeBatches<Float> {
     var s = NMNISTDataset.sampleShape
     s.t = steps
-    return Tensor<Float>(spikesAt: Array(samples), sampleShape: s, height: 1)
+    return SpikeBatches(sampleShape: s, height: 1)
   }
 
   static func numSpikes(_ labels: [Int], steps: Int) -> Loss<Float> {
@@ -185,7 +186,8 @@ enum BenchSuite {
     var rng = SplitMix64(seed: 77)
     let labels = (0..<samples).map { _ in Int(rng.next() % 10) }
     let initial = Trainer(network: network, optimizer: Optimizer(.adam, learningRate: 0.01, amsgrad: true), seed: 1)
-    func input(_ k: Int) -> Tensor<Float> { batchTensor(inputs[k * batch..<(k + 1) * batch], steps: steps) }
+    let writer = spikeBatches(steps: steps)
+    func input(_ k: Int) -> Tensor<Float> { writer.batch(Array(inputs[k * batch..<(k + 1) * batch])) }
     func loss(_ k: Int) -> Loss<Float> { numSpikes(Array(labels[k * batch..<(k + 1) * batch]), steps: steps) }
     return Workload(
       samples: samples, unit: "sample",

@@ -45,23 +45,34 @@ public struct Tensor<Scalar: SpikeScalar>: Equatable, Sendable {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public init(spikesAt samples: [[Int32]], sampleShape: Shape, height: Scalar) {
+    var x = Tensor.uninitialized(samples.count * sampleShape.count)
+    self.init(spikesAt: samples, sampleShape: sampleShape, height: height, writingOver: &x, previous: nil)
+  }
+
+  /// ``init(spikesAt:sampleShape:height:)`` written over `storage`, which holds the same number of
+  /// samples with spikes at `previous` (then only those are cleared) or anything (nil: every
+  /// sample's slice is cleared). Takes the storage.
+  init(spikesAt samples: [[Int32]], sampleShape: Shape, height: Scalar, writingOver storage: inout [Scalar],
+       previous: [[Int32]]?) {
     precondition(sampleShape.n == 1, "Tensor(spikesAt:): sample shape \(sampleShape) must have n = 1")
     precondition(height != 0 && height.isFinite, "Tensor(spikesAt:): spike height \(height) must be finite and not zero")
     let n = sampleShape.count
+    precondition(storage.count == samples.count * n && (previous.map { $0.count == samples.count } ?? true),
+                 "Tensor(spikesAt:): storage of \(storage.count) scalars for \(samples.count) samples of \(sampleShape)")
     for (b, offsets) in samples.enumerated() {
       precondition(zip(offsets, offsets.dropFirst()).allSatisfy { $0 < $1 } && offsets.allSatisfy { (0..<Int32(clamping: n)).contains($0) },
                    "Tensor(spikesAt:): sample \(b)'s offsets are not strictly ascending inside \(sampleShape)")
     }
-    var x = Tensor.uninitialized(samples.count * n)
-    Parallel.forEachChunk(samples.count, writing: &x) { range, x in
+    Parallel.forEachChunk(samples.count, writing: &storage) { range, x in
       for b in range {
         let sample = UnsafeMutableBufferPointer(rebasing: x[b * n..<(b + 1) * n])
-        sample.initialize(repeating: 0)
+        if let previous { for offset in previous[b] { sample[Int(offset)] = 0 } } else { sample.initialize(repeating: 0) }
         for offset in samples[b] { sample[Int(offset)] = height }
       }
     }
     let s = sampleShape
-    self.init(shape: Shape(n: samples.count, c: s.c, h: s.h, w: s.w, t: s.t), scalars: x)
+    self.init(shape: Shape(n: samples.count, c: s.c, h: s.h, w: s.w, t: s.t), scalars: storage)
+    storage = []
     knownEvents = RowEvents(spikesAt: samples, rowsPerSample: s.neurons, t: s.t, value: height.double)
   }
 

@@ -39,6 +39,8 @@ public struct NMNISTDataset: Sendable {
   public let entries: [Entry]
   /// The flat offsets (into ``sampleShape``'s C order) of each sample's spikes, ascending.
   private let spikeOffsets: [[Int32]]
+  /// Where ``batch(_:)`` writes its batches: over the storage of the previous one.
+  private let batches = SpikeBatches<Float>(sampleShape: sampleShape, height: Float(1 / Ts))
 
   /// The number of samples.
   public var count: Int { entries.count }
@@ -48,13 +50,15 @@ public struct NMNISTDataset: Sendable {
   public func spikeCount(_ i: Int) -> Int { spikeOffsets[i].count }
 
   /// Sample `i` as a `(1, 2, 34, 34, 300)` tensor of spikes 1/Ts.
-  public func input(_ i: Int) -> Tensor<Float> { batch([i]).input }
+  public func input(_ i: Int) -> Tensor<Float> {
+    Tensor(spikesAt: [spikeOffsets[i]], sampleShape: Self.sampleShape, height: Float(1 / Self.Ts))
+  }
 
   /// Samples `indices` stacked into one batch `(N, 2, 34, 34, 300)` with their classes: the same
-  /// tensor as `Trainer.batch(_:)` of their ``input(_:)``s, written in place.
+  /// tensor as `Trainer.batch(_:)` of their ``input(_:)``s, written in place, over the previous
+  /// batch's storage once that batch is no longer in use (``SpikeBatches``).
   public func batch(_ indices: [Int]) -> (input: Tensor<Float>, labels: [Int]) {
-    let x = Tensor<Float>(spikesAt: indices.map { spikeOffsets[$0] }, sampleShape: Self.sampleShape, height: Float(1 / Self.Ts))
-    return (x, indices.map { entries[$0].label })
+    (batches.batch(indices.map { spikeOffsets[$0] }), indices.map { entries[$0].label })
   }
 
   /// Reads `directory/list` (for example `train1K.txt`) and the first `limit` samples it names

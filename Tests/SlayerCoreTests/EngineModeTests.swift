@@ -153,4 +153,28 @@ struct EngineModeTests {
     let a = net.evaluate(known, loss: loss), b = net.evaluate(plain, loss: loss)
     expectSameBits(bits(a), bits(b), "known against scanned events", seed: seed)
   }
+
+  @Test("batches written over the previous batch's storage equal fresh ones, also while a batch is held", arguments: [74 as UInt64, 75])
+  func reusedBatches(seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    let sampleShape = Shape(n: 1, c: 2, h: 3, w: 2, t: 11)
+    func sample() -> [Int32] { (0..<Int32(sampleShape.count)).filter { _ in rng.uniform() < 0.15 } }
+    let writer = SpikeBatches<Float>(sampleShape: sampleShape, height: 0.5)
+    var held: [(Tensor<Float>, Tensor<Float>)] = []
+    // Batches of 3, 3, 3 (the middle one still held when the third is made), 2, then 3 again.
+    for (k, size) in [3, 3, 3, 2, 3].enumerated() {
+      let samples = (0..<size).map { _ in sample() }
+      let reused = writer.batch(samples)
+      let fresh = Tensor<Float>(spikesAt: samples, sampleShape: sampleShape, height: 0.5)
+      #expect(reused == fresh, "seed \(seed): batch \(k) of \(size) differs from a fresh one")
+      guard let a = reused.knownEvents, let b = fresh.knownEvents else {
+        Issue.record("seed \(seed): batch \(k) does not carry its events")
+        continue
+      }
+      #expect(a.start == b.start && a.time == b.time && a.value == b.value, "seed \(seed): batch \(k)'s known events")
+      if k == 1 { held.append((reused, fresh)) }
+    }
+    // The batch held across the next one was not written over.
+    for (reused, fresh) in held { #expect(reused == fresh, "seed \(seed): a held batch changed") }
+  }
 }

@@ -276,6 +276,30 @@ struct EventFileTests {
     #expect(BinningMode(rawValue: "SUM") == .sum && BinningMode.or.rawValue == "OR")
   }
 
+  @Test("binned offsets are the sorted offsets of the kept events, for events in time order and shuffled",
+        arguments: [81 as UInt64, 82])
+  func binnedOffsetsSorted(seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    let shape = Shape(n: 1, c: 2, h: 3, w: 4, t: 9)
+    // 400 events over 0–12 ms (some past T = 9 bins, dropped), many in one bin (coincident), in time order.
+    let times = (0..<400).map { _ in rng.uniform(0, 12) }.sorted()
+    let ordered = Events(x: times.map { _ in Int(rng.next() % 4) }, y: times.map { _ in Int(rng.next() % 3) },
+                         channel: times.map { _ in Int(rng.next() % 2) }, timeMs: times)
+    var permutation = Array(0..<400)
+    for i in stride(from: 399, to: 0, by: -1) { permutation.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+    let shuffled = Events(x: permutation.map { ordered.x[$0] }, y: permutation.map { ordered.y[$0] },
+                          channel: permutation.map { ordered.channel[$0] }, timeMs: permutation.map { ordered.timeMs[$0] })
+    var expected: [Int] = []
+    for i in 0..<400 {
+      let bin = Int((times[i] / 1.0).rounded(.toNearestOrEven))
+      if bin < shape.t { expected.append(((ordered.channel[i] * 3 + ordered.y[i]) * 4 + ordered.x[i]) * shape.t + bin) }
+    }
+    expected.sort()
+    #expect(expected.count > 250, "seed \(seed): too few events kept to test")
+    #expect(SpikeBinning.binnedOffsets(ordered, shape: shape, Ts: 1) == expected, "seed \(seed): events in time order")
+    #expect(SpikeBinning.binnedOffsets(shuffled, shape: shape, Ts: 1) == expected, "seed \(seed): shuffled events")
+  }
+
   @Test("bins round half to even, as np.round: 0.5 → 0, 1.5 → 2, 2.5 → 2, 3.5 → 4")
   func halfToEven() {
     let events = Events(neuron: [0, 1, 2, 3], channel: [0, 0, 0, 0], timeMs: [0.5, 1.5, 2.5, 3.5])
