@@ -319,9 +319,8 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
             let o0 = block * width, lanes = min(width, outputs - o0)
             if block != converted {
               for b in 0..<batch {
-                for n in 0..<t {
-                  for j in 0..<lanes { gb[(b * t + n) * width + j] = g[(b * outputs + o0 + j) * t + n].double }
-                }
+                Lanes.interleave(g.baseAddress! + (b * outputs + o0) * t, rowStride: t, lanes: lanes, t: t,
+                                 into: gb.baseAddress! + b * t * width)
               }
               converted = block
             }

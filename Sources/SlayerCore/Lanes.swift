@@ -69,6 +69,29 @@ enum Lanes {
     return (acc1, acc2)
   }
 
+  /// dst[n·8 + j] = rows[j][n] in `Double`, for n in 0..<t and j in 0..<lanes: `lanes` rows of `t`
+  /// samples, `rowStride` apart from `src`, as one line of eight per sample (lanes past `lanes` are
+  /// left as they are). Eight `Float` rows go four samples at a time, through vector registers.
+  @inline(__always)
+  static func interleave<S: SpikeScalar>(_ src: UnsafePointer<S>, rowStride: Int, lanes: Int, t: Int,
+                                         into dst: UnsafeMutablePointer<Double>) {
+    var n = 0
+    if MemoryLayout<S>.size == 4 && lanes == width {
+      let raw = UnsafeRawPointer(src)
+      func row(_ j: Int) -> SIMD4<Float> { raw.loadUnaligned(fromByteOffset: 4 * (j * rowStride + n), as: SIMD4<Float>.self) }
+      while n + 4 <= t {
+        let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5), r6 = row(6), r7 = row(7)
+        for k in 0..<4 {
+          let line = UnsafeMutableRawPointer(dst + (n + k) * width)
+          line.storeBytes(of: SIMD4<Double>(SIMD4(r0[k], r1[k], r2[k], r3[k])), as: SIMD4<Double>.self)
+          line.storeBytes(of: SIMD4<Double>(SIMD4(r4[k], r5[k], r6[k], r7[k])), toByteOffset: 32, as: SIMD4<Double>.self)
+        }
+        n += 4
+      }
+    }
+    for n in n..<t { for j in 0..<lanes { dst[n * width + j] = src[j * rowStride + n].double } }
+  }
+
   /// Runs `body` on `count` zeroed `Double`s aligned to a cache line (64 bytes), so that each group
   /// of eight lanes at a multiple of eight is one line, not two.
   @inline(__always)
