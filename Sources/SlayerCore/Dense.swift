@@ -95,7 +95,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
           let block = item / slices, slice = item % slices
           let o0 = block * width, lanes = min(width, outputs - o0)
           if block != converted {
-            for i in 0..<inputs { for j in 0..<lanes { wb[i * width + j] = w[(o0 + j) * inputs + i].double } }
+            Lanes.interleave(w.baseAddress! + o0 * inputs, rowStride: inputs, lanes: lanes, t: inputs, into: wb.baseAddress!)
             converted = block
           }
           var g = groups * slice / slices
