@@ -245,7 +245,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
   func weightGradient(_ gU: Tensor<Scalar>, input a: Tensor<Scalar>, events: RowEvents?) -> [Scalar] {
     let t = a.shape.t, batch = a.shape.n
     let inputs = inputs, outputs = outputs
-    var gW = [Scalar](repeating: 0, count: weights.count)
+    var gW = Tensor<Scalar>.uninitialized(weights.count)  // every weight's sum is written, on both paths
     if Engine.isDense || (events == nil && prefersDenseLoops(a.scalars)) {
       gU.scalars.withUnsafeBufferPointer { g in
         a.scalars.withUnsafeBufferPointer { x in

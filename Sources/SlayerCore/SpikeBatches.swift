@@ -21,6 +21,8 @@ public final class SpikeBatches<Scalar: SpikeScalar>: Sendable {
 
   /// The batch of `samples` (each the strictly ascending flat offsets of its spikes in
   /// `sampleShape`), as ``Tensor/init(spikesAt:sampleShape:height:)`` makes it.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func batch(_ samples: [[Int32]]) -> Tensor<Scalar> {
     var taken = last.withLock { last in
       defer { last = nil }

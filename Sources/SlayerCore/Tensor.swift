@@ -52,6 +52,8 @@ public struct Tensor<Scalar: SpikeScalar>: Equatable, Sendable {
   /// ``init(spikesAt:sampleShape:height:)`` written over `storage`, which holds the same number of
   /// samples with spikes at `previous` (then only those are cleared) or anything (nil: every
   /// sample's slice is cleared). Takes the storage.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   init(spikesAt samples: [[Int32]], sampleShape: Shape, height: Scalar, writingOver storage: inout [Scalar],
        previous: [[Int32]]?) {
     precondition(sampleShape.n == 1, "Tensor(spikesAt:): sample shape \(sampleShape) must have n = 1")
