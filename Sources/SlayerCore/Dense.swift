@@ -116,10 +116,8 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
               let group = b * t + n
               Lanes.store(Lanes.sum(wr, at: rowOf, times: value, gs[group]..<gs[group + 1], unit: unitValues), tb, n * width)
             }
-            for j in 0..<lanes {
-              let base = (b * outputs + o0 + j) * t
-              for n in n0..<n1 { out[base + n] = Scalar(tb[n * width + j]) }
-            }
+            Lanes.deinterleave(UnsafePointer(tb.baseAddress! + n0 * width), lanes: lanes, t: n1 - n0,
+                               into: out.baseAddress! + (b * outputs + o0) * t + n0, rowStride: t)
             g += n1 - n0
           }
         }
@@ -336,7 +334,8 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
             if i < mine.upperBound {
               Lanes.store(Lanes.sum(gr, at: at, times: value, first[i]..<first[i + 1], unit: unitValues), sb, i * width)
             }
-            for j in 0..<lanes { for i in mine { out[(o0 + j) * inputs + i] = Scalar(sb[i * width + j]) } }
+            Lanes.deinterleave(UnsafePointer(sb.baseAddress! + mine.lowerBound * width), lanes: lanes, t: mine.count,
+                               into: out.baseAddress! + o0 * inputs + mine.lowerBound, rowStride: inputs)
           }
         }
         }

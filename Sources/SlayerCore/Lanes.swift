@@ -92,6 +92,26 @@ enum Lanes {
     for n in n..<t { for j in 0..<lanes { dst[n * width + j] = src[j * rowStride + n].double } }
   }
 
+  /// The inverse of ``interleave(_:rowStride:lanes:t:into:)``, rounding: row j at `dst + j·rowStride`
+  /// gets S(src[n·8 + j]) for n in 0..<t, j in 0..<lanes. For `Float`, four samples of a lane are
+  /// gathered into one vector, rounded and stored together.
+  @inline(__always)
+  static func deinterleave<S: SpikeScalar>(_ src: UnsafePointer<Double>, lanes: Int, t: Int,
+                                           into dst: UnsafeMutablePointer<S>, rowStride: Int) {
+    for j in 0..<lanes {
+      var n = 0
+      if MemoryLayout<S>.size == 4 {
+        let row = UnsafeMutableRawPointer(dst + j * rowStride)
+        while n + 4 <= t {
+          let v = SIMD4<Double>(src[n * width + j], src[(n + 1) * width + j], src[(n + 2) * width + j], src[(n + 3) * width + j])
+          row.storeBytes(of: SIMD4<Float>(v), toByteOffset: 4 * n, as: SIMD4<Float>.self)
+          n += 4
+        }
+      }
+      for n in n..<t { dst[j * rowStride + n] = S(src[n * width + j]) }
+    }
+  }
+
   /// Runs `body` on `count` zeroed `Double`s aligned to a cache line (64 bytes), so that each group
   /// of eight lanes at a multiple of eight is one line, not two.
   @inline(__always)
