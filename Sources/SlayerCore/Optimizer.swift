@@ -63,11 +63,18 @@ public struct Optimizer: Sendable {
     vMax: inout [[Double]]
   ) {
     precondition(parameters.count == gradients.count, "Optimizer: \(parameters.count) tensors, \(gradients.count) gradients")
-    if m.isEmpty {
-      // Three separate zero buffers (sharing one would copy it twice at the first step's writes).
-      m = parameters.map { [Double](repeating: 0, count: $0.count) }
-      v = parameters.map { [Double](repeating: 0, count: $0.count) }
-      vMax = parameters.map { [Double](repeating: 0, count: $0.count) }
+    // The moments start at zero. That zero is not stored where the rule overwrites it: on the
+    // first step such buffers are allocated uninitialised and `apply` reads 0 in their place (the
+    // same operations on the same values), saving passes over memory the size of the parameters in
+    // Double. A buffer the rule never writes (v for SGD, v̂ without AMSGrad) stays zeros, as saved.
+    let fresh = m.isEmpty
+    if fresh {
+      func start(_ written: Bool) -> [[Double]] {
+        parameters.map { written ? uninitializedArray($0.count) : [Double](repeating: 0, count: $0.count) }
+      }
+      m = start(true)
+      v = start(rule != .sgd)
+      vMax = start(rule != .sgd && amsgrad)
     }
     precondition(m.count == parameters.count, "Optimizer: the parameter list changed from \(m.count) to \(parameters.count) tensors")
     step += 1
@@ -76,7 +83,7 @@ public struct Optimizer: Sendable {
                    "Optimizer: tensor \(j) has \(parameters[j].count) values, \(gradients[j].count) gradients")
       apply(rule, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad,
             momentum: momentum, step: step, parameters: &parameters[j], gradients: gradients[j],
-            m: &m[j], v: &v[j], vMax: &vMax[j])
+            m: &m[j], v: &v[j], vMax: &vMax[j], fresh: fresh)
     }
   }
 
@@ -85,11 +92,14 @@ public struct Optimizer: Sendable {
   ///
   /// Each element's update reads and writes only its own p, m, v, v̂, so the elements are split
   /// across threads; constants such as lr/(1 − β₁ᵗ) are formed once, from the same operations.
+  /// With `fresh`, m, v and v̂ are the zeros they start as, and their (uninitialised) storage is
+  /// written, not read.
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   static func apply<S: SpikeScalar>(
     _ rule: Rule, learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool, momentum: Double,
-    step: Int, parameters: inout [S], gradients: [S], m: inout [Double], v: inout [Double], vMax: inout [Double]
+    step: Int, parameters: inout [S], gradients: [S], m: inout [Double], v: inout [Double], vMax: inout [Double],
+    fresh: Bool = false
   ) {
     let bias1 = 1 - power(beta1, step), bias2 = 1 - power(beta2, step)
     let c1 = 1 - beta1, c2 = 1 - beta2
@@ -102,7 +112,7 @@ public struct Optimizer: Sendable {
         case .sgd:
           for i in range {
             let gi = g[i].double
-            m[i] = step == 1 ? gi : momentum * m[i] + gi
+            m[i] = step == 1 ? gi : momentum * (fresh ? 0 : m[i]) + gi
             p[i] = S(p[i].double - learningRate * (momentum == 0 ? gi : m[i]))
           }
         // Adam four elements at a time (each lane the scalar formula, operation for operation;
@@ -112,12 +122,14 @@ public struct Optimizer: Sendable {
           var i = range.lowerBound
           while i + 4 <= range.upperBound {
             let gi = Adam4.load(g0 + i), pi = Adam4.load(p0 + i)
-            let mi = beta1 * SIMD4(m0 + i) + c1 * gi, vi = beta2 * SIMD4(v0 + i) + c2 * gi * gi
+            let mOld = fresh ? .zero : SIMD4(m0 + i), vOld = fresh ? .zero : SIMD4(v0 + i)
+            let mi = beta1 * mOld + c1 * gi, vi = beta2 * vOld + c2 * gi * gi
             mi.store(m0 + i)
             vi.store(v0 + i)
             var second = vi
             if amsgrad {
-              second = SIMD4(x0 + i).replacing(with: vi, where: vi .>= SIMD4(x0 + i))
+              let xOld = fresh ? .zero : SIMD4(x0 + i)
+              second = xOld.replacing(with: vi, where: vi .>= xOld)
               second.store(x0 + i)
             }
             Adam4.store(pi - adamRate * mi / (second.squareRoot() / rootBias2 + epsilon), p0 + i)
@@ -125,13 +137,13 @@ public struct Optimizer: Sendable {
           }
           for i in i..<range.upperBound {
             let gi = g[i].double
-            let (mi, second) = moments(i, gi, beta1: beta1, beta2: beta2, amsgrad: amsgrad, m: m, v: v, vMax: vMax)
+            let (mi, second) = moments(i, gi, beta1: beta1, beta2: beta2, amsgrad: amsgrad, fresh: fresh, m: m, v: v, vMax: vMax)
             p[i] = S(p[i].double - adamRate * mi / (second.squareRoot() / rootBias2 + epsilon))
           }
         case .nadam:
           for i in range {
             let gi = g[i].double
-            let (mi, second) = moments(i, gi, beta1: beta1, beta2: beta2, amsgrad: amsgrad, m: m, v: v, vMax: vMax)
+            let (mi, second) = moments(i, gi, beta1: beta1, beta2: beta2, amsgrad: amsgrad, fresh: fresh, m: m, v: v, vMax: vMax)
             let lookAhead = beta1 * mi + c1 * gi
             p[i] = S(p[i].double - nadamRate * lookAhead / (second.squareRoot() + epsilon))
           }
@@ -144,17 +156,18 @@ public struct Optimizer: Sendable {
 extension Optimizer {
   /// The moment update of Adam and Nadam for element `i` (the scalar form; ``apply`` has Adam's
   /// four-lane copy beside it): m ← β₁·m + (1 − β₁)·g, v ← β₂·v + (1 − β₂)·g², and with AMSGrad
-  /// v̂ ← max(v̂, v). Returns the new m and the second moment the step divides by (v̂ or v).
+  /// v̂ ← max(v̂, v). Returns the new m and the second moment the step divides by (v̂ or v). With
+  /// `fresh`, the old m, v, v̂ are the zeros they start as, and are not read.
   @inline(__always)
   static func moments(
-    _ i: Int, _ gi: Double, beta1: Double, beta2: Double, amsgrad: Bool,
+    _ i: Int, _ gi: Double, beta1: Double, beta2: Double, amsgrad: Bool, fresh: Bool,
     m: UnsafeMutableBufferPointer<Double>, v: UnsafeMutableBufferPointer<Double>, vMax: UnsafeMutableBufferPointer<Double>
   ) -> (m: Double, second: Double) {
-    let mi = beta1 * m[i] + (1 - beta1) * gi, vi = beta2 * v[i] + (1 - beta2) * gi * gi
+    let mi = beta1 * (fresh ? 0 : m[i]) + (1 - beta1) * gi, vi = beta2 * (fresh ? 0 : v[i]) + (1 - beta2) * gi * gi
     m[i] = mi
     v[i] = vi
     guard amsgrad else { return (mi, vi) }
-    let second = max(vMax[i], vi)
+    let second = max(fresh ? 0 : vMax[i], vi)
     vMax[i] = second
     return (mi, second)
   }

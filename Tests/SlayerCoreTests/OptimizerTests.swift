@@ -51,4 +51,27 @@ struct OptimizerTests {
     heavy.update(&q, gradients: [[1]])
     expectClose(q[0], [-0.5 - 0.5 * 1.9], atol: 0, rtol: 1e-15, "two momentum steps")
   }
+
+  @Test("the first step, whose zero moments are not stored, gives the bits of a step from stored zeros",
+        arguments: [(Optimizer.Rule.adam, true), (.adam, false), (.nadam, true), (.nadam, false), (.sgd, false)])
+  func firstStepFromZeros(rule: Optimizer.Rule, amsgrad: Bool) {
+    // 4099 values: whole four-lane blocks and a scalar tail, over both threads' chunks; some gradients 0 and −0.
+    var rng = SplitMix64(seed: 91)
+    let p0: [[Float]] = [(0..<4099).map { _ in Float(rng.uniform(-2, 2)) }, [0.5, -0.25, 3]]
+    let g: [[Float]] = p0.map { $0.enumerated().map { $0.offset % 97 == 0 ? 0 : $0.offset % 89 == 0 ? -0.0 : Float(rng.uniform(-1, 1)) } }
+    let settings = Optimizer(rule, learningRate: 0.01, amsgrad: amsgrad, momentum: rule == .sgd ? 0.9 : 0)
+    var fresh = TrainingOptimizer(settings), stored = TrainingOptimizer(settings)
+    stored.m = p0.map { [Double](repeating: 0, count: $0.count) }
+    stored.v = stored.m
+    stored.vMax = stored.m
+    var a = p0, b = p0
+    for step in 1...2 {
+      fresh.update(&a, gradients: g)
+      stored.update(&b, gradients: g)
+      #expect(a.map { $0.map(\.bitPattern) } == b.map { $0.map(\.bitPattern) }, "\(rule), AMSGrad \(amsgrad), step \(step): parameters")
+      for (name, x, y) in [("m", fresh.m, stored.m), ("v", fresh.v, stored.v), ("vMax", fresh.vMax, stored.vMax)] {
+        #expect(x.map { $0.map(\.bitPattern) } == y.map { $0.map(\.bitPattern) }, "\(rule), AMSGrad \(amsgrad), step \(step): \(name)")
+      }
+    }
+  }
 }
