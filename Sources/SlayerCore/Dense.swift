@@ -223,7 +223,19 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
             if wi != 0 && !g.zeroRow[b * outputs + o] { terms.append(((b * outputs + o) * g.stride, wi)) }
           }
           terms.withUnsafeBufferPointer { terms in
-            for n0 in stride(from: 0, to: t, by: Lanes.width) {
+            // Two vectors of eight samples side by side, so that their chains of additions overlap.
+            var n0 = 0
+            while n0 + 2 * Lanes.width <= g.stride {
+              var acc1 = Lanes.Vector.zero, acc2 = Lanes.Vector.zero
+              for term in terms {
+                acc1 += Lanes.load(gd, term.row + n0) * term.weight
+                acc2 += Lanes.load(gd, term.row + n0 + Lanes.width) * term.weight
+              }
+              Lanes.store(acc1, sums, n0)
+              Lanes.store(acc2, sums, n0 + Lanes.width)
+              n0 += 2 * Lanes.width
+            }
+            if n0 < t {
               var acc = Lanes.Vector.zero
               for term in terms { acc += Lanes.load(gd, term.row + n0) * term.weight }
               Lanes.store(acc, sums, n0)

@@ -117,11 +117,26 @@ public enum TemporalFilter {
                       for n in reached { dst[n] = S(acc[n] * Ts) }
                       for n in reached.upperBound..<t { dst[n] = 0 }
                     } else {
-                      // Eight outputs at once over the non-zero taps, in increasing k.
+                      // Eight outputs at once over the non-zero taps, in increasing k; two such
+                      // vectors side by side, so that their chains of additions overlap.
                       let p = padded.baseAddress! + offset
                       for m in 0..<t { p[m] = src[m].double }
                       let pr = UnsafeBufferPointer(padded)
-                      for n0 in stride(from: 0, to: t, by: Lanes.width) {
+                      let width = Lanes.width
+                      var n0 = 0
+                      while n0 + 2 * width <= blocks * width {
+                        var sum1 = Lanes.Vector.zero, sum2 = Lanes.Vector.zero
+                        let base = causal ? offset + n0 : n0
+                        for j in 0..<taps.count {
+                          let at = causal ? base - taps[j] : base + taps[j], w = weights[j]
+                          sum1 += Lanes.load(pr, at) * w
+                          sum2 += Lanes.load(pr, at + width) * w
+                        }
+                        Lanes.store(sum1 * Ts, acc, n0)
+                        Lanes.store(sum2 * Ts, acc, n0 + width)
+                        n0 += 2 * width
+                      }
+                      if n0 < t {
                         var sum = Lanes.Vector.zero
                         let base = causal ? offset + n0 : n0
                         for j in 0..<taps.count {
