@@ -64,6 +64,15 @@ struct RowEvents: Sendable {
     self.value = value
   }
 
+  /// Events already listed: row r's at `start[r]..<start[r + 1]` of `time` and `value`.
+  init(start: [Int], time: [Int32], value: [Double]) {
+    precondition(start.last == time.count && time.count == value.count,
+                 "RowEvents: \(start.last ?? -1) events by start, \(time.count) times, \(value.count) values")
+    self.start = start
+    self.time = time
+    self.value = value
+  }
+
   /// The events of a batch whose sample b has a spike of `value` at each flat offset of
   /// `samples[b]` (strictly ascending) and zeros elsewhere: what ``init(_:rows:t:)`` would find in
   /// that tensor (rows of `t` samples, `rowsPerSample` rows a sample), without reading it.

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The spike function with its refractory response, and its surrogate derivative ρ
 /// (`slayer.md` §2.3, §4.2, §9.4–§9.5, §10.6).
 ///
@@ -49,6 +51,7 @@ public enum Spike {
     var spikes = rowwise ? Tensor<S>.uninitialized(u.shape.count) : [S](repeating: 0, count: u.shape.count)
     var post = rowwise ? Tensor<S>.uninitialized(u.shape.count) : u.scalars
     let height = S(1 / neuron.Ts)
+    let found = Mutex<[(first: Int, counts: [Int], times: [Int32])]>([])  // each chunk's spikes (threshold, event-driven)
     switch neuron.mode {
     case .threshold where Engine.isDense:
       Parallel.forEach(u.shape.rows, writing: &spikes, &post) { row, s, uOut in
@@ -68,7 +71,9 @@ public enum Spike {
         // acc[n]: u[n] in Double with the refractory responses added in place, set up only where a
         // response is pending (n < ready). Elsewhere u_post[n] = S(Double(u[n])) = u[n] exactly, so
         // the copy already in uOut is right and the loop only has to find the next crossing.
+        // The spikes' times are listed as they are found (the next op's events, see below).
         var acc = [Double](repeating: 0, count: t)
+        var counts = [Int](repeating: 0, count: rows.count), times: [Int32] = []
         pre.withUnsafeBufferPointer { pre in
           let start = rows.lowerBound * t, end = rows.upperBound * t
           UnsafeMutableBufferPointer(rebasing: s[start..<end]).initialize(repeating: 0)
@@ -88,6 +93,8 @@ public enum Spike {
               }
               if un >= theta {
                 s[base + n] = height
+                counts[row - rows.lowerBound] += 1
+                times.append(Int32(truncatingIfNeeded: n))
                 let end = min(t, n + nu.count)
                 for j in max(ready, n + 1)..<max(end, n + 1) { acc[j] = pre[base + j].double }
                 ready = max(ready, end)
@@ -97,6 +104,7 @@ public enum Spike {
             }
           }
         }
+        found.withLock { $0.append((rows.lowerBound, counts, times)) }
       }
     case .smooth:
       let beta = surrogateBeta(neuron.parameters)
@@ -110,7 +118,21 @@ public enum Spike {
         }
       }
     }
-    return Output(spikes: Tensor(shape: u.shape, scalars: spikes), potential: Tensor(shape: u.shape, scalars: post))
+    var output = Output(spikes: Tensor(shape: u.shape, scalars: spikes), potential: Tensor(shape: u.shape, scalars: post))
+    if rowwise {
+      // The spikes' events, as RowEvents would find them by scanning s (row order, times ascending,
+      // every value 1/Ts), so that a dense or conv op after this one need not search s for them.
+      let chunks = found.withLock { $0 }.sorted { $0.first < $1.first }
+      var start = [Int](repeating: 0, count: u.shape.rows + 1), time: [Int32] = []
+      time.reserveCapacity(chunks.reduce(0) { $0 + $1.times.count })
+      for chunk in chunks {
+        for (k, c) in chunk.counts.enumerated() { start[chunk.first + k + 1] = c }
+        time += chunk.times
+      }
+      for r in 0..<u.shape.rows { start[r + 1] += start[r] }
+      output.spikes.knownEvents = RowEvents(start: start, time: time, value: [Double](repeating: height.double, count: time.count))
+    }
+    return output
   }
 
   /// The pullback: g_u[n] = ρ(u_post[n])·g_s[n] (in the smooth twin, ρ/Ts, the exact F′).

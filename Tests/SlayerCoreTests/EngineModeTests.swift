@@ -177,4 +177,28 @@ struct EngineModeTests {
     // The batch held across the next one was not written over.
     for (reused, fresh) in held { #expect(reused == fresh, "seed \(seed): a held batch changed") }
   }
+
+  @Test("the spike op lists its spikes as a scan of its output finds them, on any number of threads", arguments: [76 as UInt64, 77])
+  func spikeEvents(seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    // 400 rows of 500 samples: enough work for the loop to be split into chunks on 2 and 3 threads.
+    let shape = Shape(n: 4, c: 100, t: 500)
+    // Potentials around θ = 5 (some rows silent, some firing often), Ts = 0.5 (spikes of height 2).
+    let u = Tensor<Float>(shape: shape, scalars: (0..<shape.count).map { i in Float(rng.uniform(-4, i % 5 == 0 ? 2 : 9)) })
+    let neuron = Neuron<Float>(NeuronParameters(theta: 5, tauSr: 1, tauRef: 1, scaleRef: 2, tauRho: 1), SimulationParameters(Ts: 0.5, tSample: 250))
+    let saved = Parallel.maxThreads
+    defer { Parallel.maxThreads = saved }
+    for threads in [1, 2, 3] {
+      Parallel.maxThreads = threads
+      let spikes = Spike.forward(u, neuron).spikes
+      let scanned = RowEvents(spikes.scalars, rows: shape.rows, t: shape.t)
+      guard let listed = spikes.knownEvents else {
+        Issue.record("seed \(seed), \(threads) thread(s): the spikes carry no events")
+        continue
+      }
+      #expect(listed.start == scanned.start && listed.time == scanned.time && listed.value == scanned.value,
+              "seed \(seed), \(threads) thread(s): \(listed.count) listed events against \(scanned.count) scanned")
+      #expect(scanned.count > 10_000, "seed \(seed): too few spikes to test")
+    }
+  }
 }
