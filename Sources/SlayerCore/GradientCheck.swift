@@ -129,8 +129,11 @@ public enum GradientCheck {
       }
       var value = base[j + 1]
       let t = value.shape.t, rowsPerSample = value.shape.neurons
-      for b in 0..<value.shape.n {
-        for n in 0..<t { value.scalars[(b * rowsPerSample + o) * t + n] = changed.scalars[b * t + n] }
+      let samples = value.shape.n
+      value.scalars.withUnsafeMutableBufferPointer { v in  // one access to the property, not one per element
+        for b in 0..<samples {
+          for n in 0..<t { v[(b * rowsPerSample + o) * t + n] = changed.scalars[b * t + n] }
+        }
       }
       values.append(value)
     }

@@ -161,8 +161,10 @@ public struct NumSpikesLoss: Hashable, Sendable, Codable {
       c[row] = (neuron.Ts * sum - target) / Double(region.count) * scale
     }
     var e = PSP.forward(Tensor(shape: s.shape, scalars: difference), neuron)
-    for row in 0..<s.shape.rows {
-      for n in region { e.scalars[row * t + n] = S(e.scalars[row * t + n].double + c[row]) }
+    e.scalars.withUnsafeMutableBufferPointer { e in  // one access to the property, not one per element
+      for row in 0..<s.shape.rows {
+        for n in region { e[row * t + n] = S(e[row * t + n].double + c[row]) }
+      }
     }
     return e
   }
