@@ -179,7 +179,7 @@ public struct Conv2D<Scalar: SpikeScalar>: Equatable, Sendable {
     var gA = Tensor<Scalar>.uninitialized(inS.count)  // every row written
     let gd = Lanes.paddedRows(g, rows: outS.rows, t: t, multiple: 2 * Lanes.width)
     Parallel.forEachChunk(inS.rows, writing: &gA, cost: og * kernelHeight * kernelWidth * t) { rows, out in
-      var terms = [(offset: Int, weight: Double)]()
+      var terms = [(row: Int, weight: Double)]()
       terms.reserveCapacity(og * geo.kernelHeight * geo.kernelWidth)
       var buffer = [Double](repeating: 0, count: gd.stride)  // one row's sums
       buffer.withUnsafeMutableBufferPointer { sums in
@@ -190,17 +190,7 @@ public struct Conv2D<Scalar: SpikeScalar>: Equatable, Sendable {
               let wv = w[k].double
               if wv != 0 && !gd.zeroRow[r] { terms.append((r * gd.stride, wv)) }
             }
-            terms.withUnsafeBufferPointer { terms in
-              for n0 in Swift.stride(from: 0, to: t, by: 2 * Lanes.width) {
-                var acc0 = Lanes.Vector.zero, acc1 = Lanes.Vector.zero
-                for term in terms {
-                  acc0 += Lanes.load(gv, term.offset + n0) * term.weight
-                  acc1 += Lanes.load(gv, term.offset + n0 + Lanes.width) * term.weight
-                }
-                Lanes.store(acc0, sums, n0)
-                Lanes.store(acc1, sums, n0 + Lanes.width)
-              }
-            }
+            terms.withUnsafeBufferPointer { Lanes.weightedSum(gv, $0, t: t, into: sums) }
             for n in 0..<t { out[row * t + n] = Scalar(sums[n]) }
           }
         }

@@ -206,9 +206,9 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
       }
       return Tensor(shape: inputShape, scalars: gA)
     }
-    // Eight samples at once: acc[n ..< n + 8] += W[o, i]·g[b, o, n ..< n + 8] in increasing o,
-    // leaving out zero weights and all-zero gradient rows (their terms are ±0).
-    let g = Lanes.paddedRows(gU.scalars, rows: batch * outputs, t: t)
+    // Sixteen samples at once (Lanes.weightedSum): acc[n ..< n + 16] += W[o, i]·g[b, o, n ..< n + 16]
+    // in increasing o, leaving out zero weights and all-zero gradient rows (their terms are ±0).
+    let g = Lanes.paddedRows(gU.scalars, rows: batch * outputs, t: t, multiple: 2 * Lanes.width)
     Parallel.forEachChunk(batch * inputs, writing: &gA, cost: outputs * t) { rows, out in
       var terms = [(row: Int, weight: Double)]()
       terms.reserveCapacity(outputs)
@@ -222,25 +222,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
             let wi = w[o * inputs + i].double
             if wi != 0 && !g.zeroRow[b * outputs + o] { terms.append(((b * outputs + o) * g.stride, wi)) }
           }
-          terms.withUnsafeBufferPointer { terms in
-            // Two vectors of eight samples side by side, so that their chains of additions overlap.
-            var n0 = 0
-            while n0 + 2 * Lanes.width <= g.stride {
-              var acc1 = Lanes.Vector.zero, acc2 = Lanes.Vector.zero
-              for term in terms {
-                acc1 += Lanes.load(gd, term.row + n0) * term.weight
-                acc2 += Lanes.load(gd, term.row + n0 + Lanes.width) * term.weight
-              }
-              Lanes.store(acc1, sums, n0)
-              Lanes.store(acc2, sums, n0 + Lanes.width)
-              n0 += 2 * Lanes.width
-            }
-            if n0 < t {
-              var acc = Lanes.Vector.zero
-              for term in terms { acc += Lanes.load(gd, term.row + n0) * term.weight }
-              Lanes.store(acc, sums, n0)
-            }
-          }
+          terms.withUnsafeBufferPointer { Lanes.weightedSum(gd, $0, t: t, into: sums) }
           for n in 0..<t { out[row * t + n] = Scalar(sums[n]) }
         }
       }

@@ -112,6 +112,24 @@ enum Lanes {
     }
   }
 
+  /// sums[n] = Σ_j weight_j·g[row_j + n] over the terms in their order, for n in 0..<t, sixteen
+  /// outputs at a time: two vectors side by side, so that their chains of additions overlap. The
+  /// rows of `g` and `sums` must hold whole pairs of vectors (``paddedRows(_:rows:t:multiple:)``
+  /// with `multiple` 16).
+  @inline(__always)
+  static func weightedSum(_ g: UnsafeBufferPointer<Double>, _ terms: UnsafeBufferPointer<(row: Int, weight: Double)>,
+                          t: Int, into sums: UnsafeMutableBufferPointer<Double>) {
+    for n0 in Swift.stride(from: 0, to: t, by: 2 * width) {
+      var acc0 = Vector.zero, acc1 = Vector.zero
+      for term in terms {
+        acc0 += load(g, term.row + n0) * term.weight
+        acc1 += load(g, term.row + n0 + width) * term.weight
+      }
+      store(acc0, sums, n0)
+      store(acc1, sums, n0 + width)
+    }
+  }
+
   /// Runs `body` on `count` zeroed `Double`s aligned to a cache line (64 bytes), so that each group
   /// of eight lanes at a multiple of eight is one line, not two.
   @inline(__always)

@@ -56,7 +56,7 @@ public struct NMNISTDataset: Sendable {
 
   /// Samples `indices` stacked into one batch `(N, 2, 34, 34, 300)` with their classes: the same
   /// tensor as `Trainer.batch(_:)` of their ``input(_:)``s, written in place, over the previous
-  /// batch's storage once that batch is no longer in use (``SpikeBatches``).
+  /// batch's storage once that batch is no longer in use (`SpikeBatches`).
   public func batch(_ indices: [Int]) -> (input: Tensor<Float>, labels: [Int]) {
     (batches.batch(indices.map { spikeOffsets[$0] }), indices.map { entries[$0].label })
   }
