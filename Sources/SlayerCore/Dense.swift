@@ -273,7 +273,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     rowEvents.start.withUnsafeBufferPointer { start in
     rowEvents.time.withUnsafeBufferPointer { time in
     rowEvents.value.withUnsafeBufferPointer { source in
-      nonisolated(unsafe) let start = start, time = time, source = source, first = first
+      nonisolated(unsafe) let start = start, time = time, source = source
       Parallel.forEachChunk(inputs, writing: &at, &value, cost: 2 * rowEvents.count / max(1, inputs) + batch) { range, at, value in
         for i in range {
           var k = first[i]
