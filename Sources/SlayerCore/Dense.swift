@@ -80,7 +80,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     // times are independent, so a layer with few blocks (the demo's 25 outputs) still fills the
     // threads. Each item converts its block of W, sums its groups and writes its own outputs.
     let blocks = Lanes.blocks(outputs), groups = batch * t
-    let slices = min(groups, max(1, (4 * Parallel.threads + blocks - 1) / blocks))
+    let slices = Self.slices(blocks: blocks, upTo: groups)
     Parallel.forEachChunk(blocks * slices, writing: &u, cost: width * (events.row.count + inputs) / slices) { items, out in
       // W[o0 + j, i] at i·8 + j, and u[b, o0 + j, n] at n·8 + j: one cache line per i or n.
       Lanes.withAlignedScratch(inputs * width) { wb in
@@ -103,19 +103,8 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
           while g < end {
             // The groups of one sample b, times n0 ..< n1.
             let b = g / t, n0 = g % t, n1 = min(t, n0 + end - g)
-            var n = n0
-            while n + 1 < n1 {
-              let group = b * t + n
-              let (s1, s2) = Lanes.sum2(wr, at: rowOf, times: value, gs[group]..<gs[group + 1],
-                                        gs[group + 1]..<gs[group + 2], unit: unitValues)
-              Lanes.store(s1, tb, n * width)
-              Lanes.store(s2, tb, (n + 1) * width)
-              n += 2
-            }
-            if n < n1 {
-              let group = b * t + n
-              Lanes.store(Lanes.sum(wr, at: rowOf, times: value, gs[group]..<gs[group + 1], unit: unitValues), tb, n * width)
-            }
+            Lanes.storeSums(wr, at: rowOf, times: value, bounds: gs, b * t + n0..<b * t + n1, unit: unitValues,
+                            into: tb, firstLine: n0)
             Lanes.deinterleave(UnsafePointer(tb.baseAddress! + n0 * width), lanes: lanes, t: n1 - n0,
                                into: out.baseAddress! + (b * outputs + o0) * t + n0, rowStride: t)
             g += n1 - n0
@@ -129,6 +118,12 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
       }
     }
     return Tensor(shape: shape, scalars: u)
+  }
+
+  /// How many slices each block of eight outputs is cut into (at most `limit`), so that a layer
+  /// with few blocks still gives every thread a few work items.
+  static func slices(blocks: Int, upTo limit: Int) -> Int {
+    min(limit, max(1, (4 * Parallel.threads + blocks - 1) / blocks))
   }
 
   /// Whether the plain loops beat the event-driven ones on input `x` (same bits either way): the
@@ -295,7 +290,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     // Work items are (block of eight outputs, slice of the inputs), as in the forward pass: a
     // layer with few blocks still fills the threads, and every weight is summed whole by one item.
     let blocks = Lanes.blocks(outputs)
-    let slices = min(inputs, max(1, (4 * Parallel.threads + blocks - 1) / blocks))
+    let slices = Self.slices(blocks: blocks, upTo: inputs)
     gU.scalars.withUnsafeBufferPointer { g in
       nonisolated(unsafe) let g = g
       Parallel.forEachChunk(blocks * slices, writing: &gW, cost: width * (at.count + batch * t) / slices) { items, out in
@@ -317,17 +312,8 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
               converted = block
             }
             let mine = inputs * slice / slices..<inputs * (slice + 1) / slices
-            var i = mine.lowerBound
-            while i + 1 < mine.upperBound {
-              let (s1, s2) = Lanes.sum2(gr, at: at, times: value, first[i]..<first[i + 1], first[i + 1]..<first[i + 2],
-                                        unit: unitValues)
-              Lanes.store(s1, sb, i * width)
-              Lanes.store(s2, sb, (i + 1) * width)
-              i += 2
-            }
-            if i < mine.upperBound {
-              Lanes.store(Lanes.sum(gr, at: at, times: value, first[i]..<first[i + 1], unit: unitValues), sb, i * width)
-            }
+            Lanes.storeSums(gr, at: at, times: value, bounds: first, mine, unit: unitValues, into: sb,
+                            firstLine: mine.lowerBound)
             Lanes.deinterleave(UnsafePointer(sb.baseAddress! + mine.lowerBound * width), lanes: lanes, t: mine.count,
                                into: out.baseAddress! + o0 * inputs + mine.lowerBound, rowStride: inputs)
           }

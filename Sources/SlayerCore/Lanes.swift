@@ -26,47 +26,55 @@ enum Lanes {
     UnsafeMutableRawPointer(p.baseAddress! + offset).storeBytes(of: v, as: Vector.self)
   }
 
-  /// Σ_e block[8·index[e] ..< 8·index[e] + 8]·value[e] over the events e in `events`, in increasing
-  /// e: eight accumulators, each the scalar sum in that order. With `unit` every value is 1 and the
-  /// multiplication is left out (x·1 = x exactly, so the bits are the same).
+  /// acc += block[8·index[e] ..< 8·index[e] + 8]·value[e] for the events e in `events`, in
+  /// increasing e: eight accumulators, each the scalar sum in that order. With `unit` every value
+  /// is 1 and the multiplication is left out (x·1 = x exactly, so the bits are the same).
   @inline(__always)
-  static func sum(_ block: UnsafeBufferPointer<Double>, at index: UnsafeBufferPointer<Int32>,
-                  times value: UnsafeBufferPointer<Double>, _ events: Range<Int>, unit: Bool) -> Vector {
-    var acc = Vector.zero
+  static func add(_ acc: inout Vector, _ block: UnsafeBufferPointer<Double>, at index: UnsafeBufferPointer<Int32>,
+                  times value: UnsafeBufferPointer<Double>, _ events: Range<Int>, unit: Bool) {
     if unit {
       for e in events { acc += load(block, Int(index[e]) * width) }
     } else {
       for e in events { acc += load(block, Int(index[e]) * width) * value[e] }
     }
-    return acc
   }
 
-  /// ``sum(_:at:times:_:unit:)`` over two event ranges at once, interleaved so that the two
-  /// accumulators' additions overlap instead of waiting on each other (each sum alone is a chain of
-  /// dependent additions). Each is still its own sum in increasing e: the same bits.
+  /// For each group k in `groups`, the sum of ``add(_:_:at:times:_:unit:)`` over the events
+  /// `bounds[k] ..< bounds[k + 1]`, stored as line `firstLine + k − groups.lowerBound` of `lines`.
+  /// Two groups are summed at a time, their additions interleaved so that the two chains overlap
+  /// instead of waiting on each other; each is still its own sum in increasing e: the same bits.
   @inline(__always)
-  static func sum2(_ block: UnsafeBufferPointer<Double>, at index: UnsafeBufferPointer<Int32>,
-                   times value: UnsafeBufferPointer<Double>, _ first: Range<Int>, _ second: Range<Int>,
-                   unit: Bool) -> (Vector, Vector) {
-    var acc1 = Vector.zero, acc2 = Vector.zero
-    let common = min(first.count, second.count)
-    let e1 = first.lowerBound, e2 = second.lowerBound
-    if unit {
-      for d in 0..<common {
-        acc1 += load(block, Int(index[e1 + d]) * width)
-        acc2 += load(block, Int(index[e2 + d]) * width)
+  static func storeSums<Bounds: RandomAccessCollection<Int>>(
+    _ block: UnsafeBufferPointer<Double>, at index: UnsafeBufferPointer<Int32>, times value: UnsafeBufferPointer<Double>,
+    bounds: Bounds, _ groups: Range<Int>, unit: Bool, into lines: UnsafeMutableBufferPointer<Double>, firstLine: Int
+  ) where Bounds.Index == Int {
+    var k = groups.lowerBound
+    while k + 1 < groups.upperBound {
+      let first = bounds[k]..<bounds[k + 1], second = bounds[k + 1]..<bounds[k + 2]
+      let common = min(first.count, second.count), e1 = first.lowerBound, e2 = second.lowerBound
+      var acc1 = Vector.zero, acc2 = Vector.zero
+      if unit {
+        for d in 0..<common {
+          acc1 += load(block, Int(index[e1 + d]) * width)
+          acc2 += load(block, Int(index[e2 + d]) * width)
+        }
+      } else {
+        for d in 0..<common {
+          acc1 += load(block, Int(index[e1 + d]) * width) * value[e1 + d]
+          acc2 += load(block, Int(index[e2 + d]) * width) * value[e2 + d]
+        }
       }
-      for e in e1 + common..<first.upperBound { acc1 += load(block, Int(index[e]) * width) }
-      for e in e2 + common..<second.upperBound { acc2 += load(block, Int(index[e]) * width) }
-    } else {
-      for d in 0..<common {
-        acc1 += load(block, Int(index[e1 + d]) * width) * value[e1 + d]
-        acc2 += load(block, Int(index[e2 + d]) * width) * value[e2 + d]
-      }
-      for e in e1 + common..<first.upperBound { acc1 += load(block, Int(index[e]) * width) * value[e] }
-      for e in e2 + common..<second.upperBound { acc2 += load(block, Int(index[e]) * width) * value[e] }
+      add(&acc1, block, at: index, times: value, e1 + common..<first.upperBound, unit: unit)
+      add(&acc2, block, at: index, times: value, e2 + common..<second.upperBound, unit: unit)
+      store(acc1, lines, (firstLine + k - groups.lowerBound) * width)
+      store(acc2, lines, (firstLine + k + 1 - groups.lowerBound) * width)
+      k += 2
     }
-    return (acc1, acc2)
+    if k < groups.upperBound {
+      var acc = Vector.zero
+      add(&acc, block, at: index, times: value, bounds[k]..<bounds[k + 1], unit: unit)
+      store(acc, lines, (firstLine + k - groups.lowerBound) * width)
+    }
   }
 
   /// dst[n·8 + j] = rows[j][n] in `Double`, for n in 0..<t and j in 0..<lanes: `lanes` rows of `t`

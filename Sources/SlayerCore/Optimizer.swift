@@ -55,7 +55,7 @@ public struct Optimizer: Sendable {
   }
 
   /// The whole update of a parameter list, on state the caller owns: allocates the moments on the
-  /// first step, counts the step, and applies ``apply(_:learningRate:beta1:beta2:epsilon:amsgrad:momentum:step:parameters:gradients:m:v:vMax:)``
+  /// first step, counts the step, and applies ``apply(_:learningRate:beta1:beta2:epsilon:amsgrad:momentum:step:parameters:gradients:m:v:vMax:fresh:)``
   /// tensor by tensor. Shared by ``Optimizer`` and ``TrainingOptimizer``.
   static func update<S: SpikeScalar>(
     _ parameters: inout [[S]], gradients: [[S]], rule: Rule, learningRate: Double, beta1: Double, beta2: Double,
@@ -99,7 +99,7 @@ public struct Optimizer: Sendable {
   static func apply<S: SpikeScalar>(
     _ rule: Rule, learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool, momentum: Double,
     step: Int, parameters: inout [S], gradients: [S], m: inout [Double], v: inout [Double], vMax: inout [Double],
-    fresh: Bool = false
+    fresh: Bool
   ) {
     let bias1 = 1 - power(beta1, step), bias2 = 1 - power(beta2, step)
     let c1 = 1 - beta1, c2 = 1 - beta2

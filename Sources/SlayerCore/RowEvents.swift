@@ -134,10 +134,6 @@ struct RowEvents: Sendable {
         k += 8
       }
       n = Int(acc.wrappedSum())
-      while k < count {
-        n &+= Int(((raw.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self) & 0x7FFF_FFFF) &+ 0x7FFF_FFFF) >> 31)
-        k += 1
-      }
     } else {
       let magnitude = SIMD4<UInt64>(repeating: 0x7FFF_FFFF_FFFF_FFFF)
       var acc = SIMD4<UInt64>.zero
@@ -146,11 +142,8 @@ struct RowEvents: Sendable {
         k += 4
       }
       n = Int(acc.wrappedSum())
-      while k < count {
-        n &+= Int(((raw.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self) & 0x7FFF_FFFF_FFFF_FFFF) &+ 0x7FFF_FFFF_FFFF_FFFF) >> 63)
-        k += 1
-      }
     }
+    for j in k..<count { n &+= nonZero(p[j]) }  // the tail, one at a time
     return n
   }
 

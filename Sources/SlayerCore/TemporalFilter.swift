@@ -57,14 +57,14 @@ public enum TemporalFilter {
     let tapWeights = taps.map { h[$0] }
     var y = Tensor<S>.uninitialized(x.count)  // every row is written
     let span = last + 1
-    let blocks = Lanes.blocks(t)
+    let rowLength = (t + 2 * Lanes.width - 1) / (2 * Lanes.width) * (2 * Lanes.width)  // whole pairs of vectors
     Parallel.forEachChunk(rows, writing: &y, cost: t * taps.count) { rows, out in
-      // The row in Double with `span` zeros before (conv) or after (corr) it and room for a whole
-      // last vector (only the row's own part is ever written); the row's event times; the sums of
-      // one row before rounding.
-      var paddedRow = [Double](repeating: 0, count: span + blocks * Lanes.width)
+      // The row in Double with `span` zeros before (conv) or after (corr) it and room for whole
+      // pairs of vectors (only the row's own part is ever written); the row's event times; the sums
+      // of one row before rounding.
+      var paddedRow = [Double](repeating: 0, count: span + rowLength)
       var eventList = [Int](repeating: 0, count: t + 1)
-      var sums = [Double](repeating: 0, count: blocks * Lanes.width)
+      var sums = [Double](repeating: 0, count: rowLength)
       let offset = causal ? span - 1 : 0
       x.withUnsafeBufferPointer { xb in
         paddedRow.withUnsafeMutableBufferPointer { padded in
@@ -123,8 +123,7 @@ public enum TemporalFilter {
                       for m in 0..<t { p[m] = src[m].double }
                       let pr = UnsafeBufferPointer(padded)
                       let width = Lanes.width
-                      var n0 = 0
-                      while n0 + 2 * width <= blocks * width {
+                      for n0 in stride(from: 0, to: t, by: 2 * width) {
                         var sum1 = Lanes.Vector.zero, sum2 = Lanes.Vector.zero
                         let base = causal ? offset + n0 : n0
                         for j in 0..<taps.count {
@@ -134,15 +133,6 @@ public enum TemporalFilter {
                         }
                         Lanes.store(sum1 * Ts, acc, n0)
                         Lanes.store(sum2 * Ts, acc, n0 + width)
-                        n0 += 2 * width
-                      }
-                      if n0 < t {
-                        var sum = Lanes.Vector.zero
-                        let base = causal ? offset + n0 : n0
-                        for j in 0..<taps.count {
-                          sum += Lanes.load(pr, causal ? base - taps[j] : base + taps[j]) * weights[j]
-                        }
-                        Lanes.store(sum * Ts, acc, n0)
                       }
                       for n in 0..<t { dst[n] = S(acc[n]) }
                     }

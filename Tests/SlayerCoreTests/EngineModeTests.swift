@@ -132,14 +132,7 @@ struct EngineModeTests {
     let known = Tensor<Float>(spikesAt: samples, sampleShape: sampleShape, height: 2)
     let plain = Tensor<Float>(shape: known.shape, scalars: known.scalars)
     #expect(known == plain && plain.knownEvents == nil)
-    let scanned = RowEvents(plain.scalars, rows: plain.shape.rows, t: plain.shape.t)
-    guard let events = known.knownEvents else {
-      Issue.record("seed \(seed): the batch does not carry its events")
-      return
-    }
-    #expect(events.start == scanned.start && events.time == scanned.time && events.value == scanned.value,
-            "seed \(seed): \(events.count) known events against \(scanned.count) found by the scan")
-    #expect(scanned.count > 20, "seed \(seed): too few spikes to test")
+    expectCarriesScannedEvents(known, atLeast: 20, "seed \(seed): the batch")
     // Any change to the scalars drops the cache.
     var changed = known
     changed.scalars[0] += 1
@@ -167,11 +160,7 @@ struct EngineModeTests {
       let reused = writer.batch(samples)
       let fresh = Tensor<Float>(spikesAt: samples, sampleShape: sampleShape, height: 0.5)
       #expect(reused == fresh, "seed \(seed): batch \(k) of \(size) differs from a fresh one")
-      guard let a = reused.knownEvents, let b = fresh.knownEvents else {
-        Issue.record("seed \(seed): batch \(k) does not carry its events")
-        continue
-      }
-      #expect(a.start == b.start && a.time == b.time && a.value == b.value, "seed \(seed): batch \(k)'s known events")
+      expectCarriesScannedEvents(reused, atLeast: size, "seed \(seed): batch \(k)")
       if k == 1 { held.append((reused, fresh)) }
     }
     // The batch held across the next one was not written over.
@@ -190,15 +179,21 @@ struct EngineModeTests {
     defer { Parallel.maxThreads = saved }
     for threads in [1, 2, 3] {
       Parallel.maxThreads = threads
-      let spikes = Spike.forward(u, neuron).spikes
-      let scanned = RowEvents(spikes.scalars, rows: shape.rows, t: shape.t)
-      guard let listed = spikes.knownEvents else {
-        Issue.record("seed \(seed), \(threads) thread(s): the spikes carry no events")
-        continue
-      }
-      #expect(listed.start == scanned.start && listed.time == scanned.time && listed.value == scanned.value,
-              "seed \(seed), \(threads) thread(s): \(listed.count) listed events against \(scanned.count) scanned")
-      #expect(scanned.count > 10_000, "seed \(seed): too few spikes to test")
+      expectCarriesScannedEvents(Spike.forward(u, neuron).spikes, atLeast: 10_000, "seed \(seed), \(threads) thread(s): the spikes")
     }
   }
+}
+
+/// Expects `x` to carry the events (``RowEvents``) that a scan of its scalars finds, bit for bit, and
+/// at least `atLeast` of them (so that the comparison tests something).
+private func expectCarriesScannedEvents<S: SpikeScalar>(_ x: Tensor<S>, atLeast: Int, _ what: String,
+                                                        sourceLocation: SourceLocation = #_sourceLocation) {
+  let scanned = RowEvents(x.scalars, rows: x.shape.rows, t: x.shape.t)
+  guard let carried = x.knownEvents else {
+    Issue.record("\(what) carries no events", sourceLocation: sourceLocation)
+    return
+  }
+  #expect(carried.start == scanned.start && carried.time == scanned.time && carried.value == scanned.value,
+          "\(what): \(carried.count) carried events against \(scanned.count) found by a scan", sourceLocation: sourceLocation)
+  #expect(scanned.count >= atLeast, "\(what): \(scanned.count) events, too few to test", sourceLocation: sourceLocation)
 }
