@@ -2,17 +2,18 @@
 ///
 /// Storage is a plain array: the oracle's tensors are what a reader would write down, with no
 /// strides, views or lazy evaluation in between. One cache rides along: a batch built from spike
-/// offsets (``init(spikesAt:sampleShape:height:)``) remembers where its spikes are, for the
-/// event-driven engine; any change to the shape or the elements drops it, and it takes no part
-/// in `==`.
+/// offsets (``init(spikesAt:sampleShape:height:)``) and the spikes of the spike op remember where
+/// their spikes are, for the event-driven engine; any change to the shape or the elements drops
+/// it, and it takes no part in `==`.
 public struct Tensor<Scalar: SpikeScalar>: Equatable, Sendable {
   /// The extents.
   public var shape: Shape { didSet { knownEvents = nil } }
   /// The elements in C order; `scalars.count == shape.count`.
   public var scalars: [Scalar] { didSet { knownEvents = nil } }
   /// The non-zero samples of ``scalars``, when the tensor was built from them
-  /// (``init(spikesAt:sampleShape:height:)``), so that the event-driven engine need not find them
-  /// again; dropped by any change to the scalars or the shape. Not part of the value (`==`).
+  /// (``init(spikesAt:sampleShape:height:)``, ``SpikeBatches``) or by the spike op that listed them
+  /// (``Spike/forward(_:_:)``), so that the event-driven engine need not find them again; dropped by
+  /// any change to the scalars or the shape. Not part of the value (`==`).
   var knownEvents: RowEvents? = nil
 
   /// A tensor of zeros.
