@@ -142,7 +142,6 @@ final class WorkerPool: @unchecked Sendable {
 
   /// Worker threads (the caller of a loop is the other participant).
   let workers: Int
-  private let started = Atomic<Bool>(false)
   private let busy = Atomic<Bool>(false)
   /// generation << 32 | closed << 31 | workers joined. A loop publishes a new generation; a worker
   /// joins it by incrementing the count, unless the caller has closed it.
@@ -156,19 +155,20 @@ final class WorkerPool: @unchecked Sendable {
   nonisolated(unsafe) private var chunks = 0
   private static let closed: UInt64 = 1 << 31
 
-  init(workers: Int) { self.workers = workers }
+  /// A pool of `workers` threads, started at once (the shared pool is made on the first parallel
+  /// loop that can use it).
+  init(workers: Int) {
+    self.workers = workers
+    for k in 0..<workers {
+      DispatchQueue(label: "slayer.parallel.worker\(k)").async { [self] in work() }
+    }
+  }
 
   /// Runs `body(chunk)` for every chunk in `0..<chunks` on this thread and the workers; false
   /// (having run nothing) when the pool is busy.
   func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
     guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
     defer { busy.store(false, ordering: .releasing) }
-    if !started.load(ordering: .relaxed) {
-      started.store(true, ordering: .relaxed)
-      for k in 0..<workers {
-        DispatchQueue(label: "slayer.parallel.worker\(k)").async { [self] in work() }
-      }
-    }
     withoutActuallyEscaping(body) { body in
       task = body
       self.chunks = chunks
