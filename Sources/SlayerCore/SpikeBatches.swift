@@ -24,17 +24,10 @@ public final class SpikeBatches<Scalar: SpikeScalar>: Sendable {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func batch(_ samples: [[Int32]]) -> Tensor<Scalar> {
-    var taken = last.withLock { last in
-      defer { last = nil }
-      return last
-    }
     let tensor: Tensor<Scalar>
-    if taken != nil && taken!.samples.count == samples.count {
-      let previous = taken!.samples
-      tensor = Tensor(spikesAt: samples, sampleShape: sampleShape, height: height, writingOver: &taken!.storage,
-                      previous: previous)
+    if case (var storage, let previous)? = last.withLock({ $0.take() }), previous.count == samples.count {
+      tensor = Tensor(spikesAt: samples, sampleShape: sampleShape, height: height, writingOver: &storage, previous: previous)
     } else {
-      taken = nil
       tensor = Tensor(spikesAt: samples, sampleShape: sampleShape, height: height)
     }
     last.withLock { $0 = (tensor.scalars, samples) }
