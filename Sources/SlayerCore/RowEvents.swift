@@ -78,20 +78,37 @@ struct RowEvents: Sendable {
   /// that tensor (rows of `t` samples, `rowsPerSample` rows a sample), without reading it.
   init(spikesAt samples: [[Int32]], rowsPerSample: Int, t: Int, value: Double) {
     let rows = samples.count * rowsPerSample
-    var start = [Int](repeating: 0, count: rows + 1)
-    var time = [Int32]()
-    time.reserveCapacity(samples.reduce(0) { $0 + $1.count })
-    for (b, offsets) in samples.enumerated() {
-      for offset in offsets {
-        let o = Int(offset)
-        start[b * rowsPerSample + o / t + 1] += 1
-        time.append(Int32(o % t))
+    var first = [Int](repeating: 0, count: samples.count + 1)  // sample b's events from first[b]
+    for (b, offsets) in samples.enumerated() { first[b + 1] = first[b] + offsets.count }
+    let total = first[samples.count]
+    var start: [Int] = uninitializedArray(rows + 1), time: [Int32] = uninitializedArray(total)
+    // Sample by sample, in parallel (each writes its own rows and events): the offsets ascend, so
+    // the row and the time within it follow by stepping through the rows, without dividing.
+    Parallel.forEachChunk(samples.count, writing: &start, &time, cost: total / max(1, samples.count) + rowsPerSample) { range, start, time in
+      for b in range {
+        let base = b * rowsPerSample
+        var e = first[b], row = 0, rowStart = 0
+        start[base] = e
+        for offset in samples[b] {
+          let o = Int(offset)
+          while o >= rowStart + t {
+            row += 1
+            rowStart += t
+            start[base + row] = e
+          }
+          time[e] = Int32(truncatingIfNeeded: o - rowStart)
+          e += 1
+        }
+        while row + 1 < rowsPerSample {
+          row += 1
+          start[base + row] = e
+        }
       }
     }
-    for r in 0..<rows { start[r + 1] += start[r] }
+    start[rows] = total
     self.start = start
     self.time = time
-    self.value = [Double](repeating: value, count: time.count)
+    self.value = [Double](repeating: value, count: total)
   }
 
   /// True when the eight elements from `offset` are all ±0.

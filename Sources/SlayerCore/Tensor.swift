@@ -63,8 +63,13 @@ public struct Tensor<Scalar: SpikeScalar>: Equatable, Sendable {
     precondition(storage.count == samples.count * n && (previous.map { $0.count == samples.count } ?? true),
                  "Tensor(spikesAt:): storage of \(storage.count) scalars for \(samples.count) samples of \(sampleShape)")
     for (b, offsets) in samples.enumerated() {
-      precondition(zip(offsets, offsets.dropFirst()).allSatisfy { $0 < $1 } && offsets.allSatisfy { (0..<Int32(clamping: n)).contains($0) },
-                   "Tensor(spikesAt:): sample \(b)'s offsets are not strictly ascending inside \(sampleShape)")
+      // One pass: each offset above the last (the first above −1), the last below n.
+      var last: Int32 = -1, ascending = true
+      for offset in offsets {
+        ascending = ascending && offset > last
+        last = offset
+      }
+      precondition(ascending && Int(last) < n, "Tensor(spikesAt:): sample \(b)'s offsets are not strictly ascending inside \(sampleShape)")
     }
     Parallel.forEachChunk(samples.count, writing: &storage) { range, x in
       for b in range {

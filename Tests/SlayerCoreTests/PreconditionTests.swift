@@ -18,4 +18,21 @@ struct PreconditionTests {
       _ = PSP.forward(Tensor<Float>(zeros: Shape(n: 1, c: 1, t: 11)), neuron)
     }
   }
+
+  @Test("spike offsets that repeat, descend or fall outside the sample stop the process")
+  func spikeOffsets() async {
+    // Each exit test runs alone in a child process, so the offsets are written out in each.
+    await #expect(processExitsWith: .failure) {
+      _ = Tensor<Float>(spikesAt: [[], [3, 3]], sampleShape: Shape(n: 1, c: 2, t: 12), height: 1)
+    }
+    await #expect(processExitsWith: .failure) {
+      _ = Tensor<Float>(spikesAt: [[], [5, 2]], sampleShape: Shape(n: 1, c: 2, t: 12), height: 1)
+    }
+    await #expect(processExitsWith: .failure) {
+      _ = Tensor<Float>(spikesAt: [[-1, 4]], sampleShape: Shape(n: 1, c: 2, t: 12), height: 1)
+    }
+    await #expect(processExitsWith: .failure) {
+      _ = Tensor<Float>(spikesAt: [[0, 24]], sampleShape: Shape(n: 1, c: 2, t: 12), height: 1)
+    }
+  }
 }
