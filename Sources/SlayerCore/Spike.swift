@@ -75,11 +75,11 @@ public enum Spike {
         var acc = [Double](repeating: 0, count: t)
         var counts = [Int](repeating: 0, count: rows.count), times: [Int32] = []
         pre.withUnsafeBufferPointer { pre in
-          let start = rows.lowerBound * t, end = rows.upperBound * t
-          UnsafeMutableBufferPointer(rebasing: s[start..<end]).initialize(repeating: 0)
-          _ = UnsafeMutableBufferPointer(rebasing: uOut[start..<end]).initialize(from: pre[start..<end])
           for row in rows {
+            // The row's spikes cleared and its potential copied while the row is in cache, then scanned.
             let base = row * t
+            UnsafeMutableBufferPointer(rebasing: s[base..<base + t]).initialize(repeating: 0)
+            _ = UnsafeMutableBufferPointer(rebasing: uOut[base..<base + t]).initialize(from: pre[base..<base + t])
             var n = 0, ready = 0
             while n < t {
               let un: S
