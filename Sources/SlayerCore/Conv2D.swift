@@ -92,7 +92,7 @@ public struct Conv2D<Scalar: SpikeScalar>: Equatable, Sendable {
                 }
               }
             }
-            for n in 0..<t { out[row * t + n] = Scalar(acc[n]) }
+            Lanes.round(acc.baseAddress!, count: t, into: out.baseAddress! + row * t)
           }
         }
       }
@@ -191,7 +191,7 @@ public struct Conv2D<Scalar: SpikeScalar>: Equatable, Sendable {
               if wv != 0 && !gd.zeroRow[r] { terms.append((r * gd.stride, wv)) }
             }
             terms.withUnsafeBufferPointer { Lanes.weightedSum(gv, $0, t: t, into: sums) }
-            for n in 0..<t { out[row * t + n] = Scalar(sums[n]) }
+            Lanes.round(sums.baseAddress!, count: t, into: out.baseAddress! + row * t)
           }
         }
       }

@@ -218,7 +218,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
             if wi != 0 && !g.zeroRow[b * outputs + o] { terms.append(((b * outputs + o) * g.stride, wi)) }
           }
           terms.withUnsafeBufferPointer { Lanes.weightedSum(gd, $0, t: t, into: sums) }
-          for n in 0..<t { out[row * t + n] = Scalar(sums[n]) }
+          Lanes.round(sums.baseAddress!, count: t, into: out.baseAddress! + row * t)
         }
       }
       }

@@ -138,6 +138,14 @@ enum Lanes {
     }
   }
 
+  /// dst[n] = S(src[n]) for n in 0..<count: sums rounded once to the storage scalar. Written with
+  /// pointers so that the compiler converts several at once (an indexed store into a buffer, with
+  /// its overflow-checked index arithmetic, was compiled one sample at a time).
+  @inline(__always)
+  static func round<S: SpikeScalar>(_ src: UnsafePointer<Double>, count: Int, into dst: UnsafeMutablePointer<S>) {
+    for n in 0..<count { dst[n] = S(src[n]) }
+  }
+
   /// Runs `body` on `count` zeroed `Double`s aligned to a cache line (64 bytes), so that each group
   /// of eight lanes at a multiple of eight is one line, not two.
   @inline(__always)
