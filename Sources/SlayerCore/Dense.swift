@@ -129,12 +129,14 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
   /// Whether the plain loops beat the event-driven ones on input `x` (same bits either way): the
   /// event-driven forward costs about 6 cycles per event and block of eight outputs, the plain
   /// loops about one cycle per two terms, so they win only for few outputs on a dense input.
-  func prefersDenseLoops(_ x: [Scalar]) -> Bool {
+  func prefersDenseLoops(_ x: [Scalar], knownNonZeros: Int? = nil) -> Bool {
     let blocks = Lanes.blocks(outputs)
     if 6 * blocks <= outputs { return false }  // never, whatever the density
     // More than `limit` non-zeros favour the plain loops (6·nonzero·blocks > outputs·count), so
-    // the scan stops once more than count − limit − 1 zeros are seen (a sparse input, early).
+    // the scan stops once more than count − limit − 1 zeros are seen (a sparse input, early);
+    // a tensor that knows its events (spikes) needs no scan.
     let limit = outputs * x.count / (6 * blocks)
+    if let knownNonZeros { return knownNonZeros > limit }
     var zeros = 0, start = 0
     return x.withUnsafeBufferPointer { x in
       while start < x.count {

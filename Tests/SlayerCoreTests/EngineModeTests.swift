@@ -182,6 +182,23 @@ struct EngineModeTests {
       expectCarriesScannedEvents(Spike.forward(u, neuron).spikes, atLeast: 10_000, "seed \(seed), \(threads) thread(s): the spikes")
     }
   }
+
+  @Test("a dense layer chooses its loops from the known event count as it would from a scan", arguments: [78 as UInt64])
+  func knownCountChoosesAsScan(seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    var both = [0, 0]  // how often each choice came up, so that both are tested
+    for outputs in [1, 3, 5, 7, 10, 25] {
+      let dense = Dense<Float>(outputs: outputs, inputs: 6, weights: [Float](repeating: 1, count: outputs * 6))
+      for density in [0, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 1] {
+        let x = (0..<6 * 2 * 300).map { _ in rng.uniform() < density ? Float(1) : 0 }
+        let count = x.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+        let scanned = dense.prefersDenseLoops(x), known = dense.prefersDenseLoops(x, knownNonZeros: count)
+        #expect(scanned == known, "seed \(seed), \(outputs) outputs, \(count) non-zeros: scan \(scanned), count \(known)")
+        both[scanned ? 1 : 0] += 1
+      }
+    }
+    #expect(both[0] > 0 && both[1] > 0, "seed \(seed): choices \(both), one never came up")
+  }
 }
 
 /// Expects `x` to carry the events (``RowEvents``) that a scan of its scalars finds, bit for bit, and
