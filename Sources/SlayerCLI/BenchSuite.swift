@@ -244,10 +244,15 @@ enum BenchSuite {
     let first = network.weightedLayers.first ?? 0
     for k in network.layers.indices.reversed() where k >= first {
       let single = Network(neuron: network.neuron, layers: [network.layers[k]])
-      let (t, pulled) = fastest { single.backward(traces[k], outputGradient: g, inputGradient: k > first) }
+      // The first weighted op as training runs it: its weight gradient alone, no input gradient.
+      let (t, pulled) = fastest { () -> (input: Tensor<Float>?, weights: [[Float]?]) in
+        if k == first { return (nil, single.weightGradients(traces[k], outputGradient: g)) }
+        let all = single.backward(traces[k], outputGradient: g)
+        return (all.input, all.weights)
+      }
       let nonzero = 100 * Double(g.scalars.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }) / Double(max(1, g.scalars.count))
       times.append(("pullback op\(k) \(network.layers[k].name) (gradient \(fmt(nonzero, 1)) % non-zero)", t))
-      g = pulled.input
+      if let input = pulled.input { g = input }
       if let w = pulled.weights[0] { gradients.insert(w, at: 0) }
     }
     let parameters = network.weightedLayers.map { network.weights(of: $0)! }

@@ -73,7 +73,9 @@ public struct SpikeTrainExperiment: Sendable {
 
   /// Evaluates the current network; if the output does not match yet, applies one Adam step.
   public mutating func trainEpoch() -> Step {
-    let (trace, loss, grads) = network.evaluate(input, loss: .spikeTime(target: target), inputGradient: false)
+    let trace = network.forward(input)
+    let loss = Loss.spikeTime(target: target).evaluate(trace.output, network.neuron)
+    let gradients = network.weightGradients(trace, outputGradient: loss.gradient)
     let out = trace.output.scalars
     let times = out.indices.filter { out[$0] != 0 }.map { Double($0) * configuration.simulation.Ts }
     let matches = out == target.scalars
@@ -81,7 +83,7 @@ public struct SpikeTrainExperiment: Sendable {
                     hiddenSpikes: trace.values[3].scalars.filter { $0 != 0 }.count)
     if !matches {
       var params = network.weightedLayers.map { network.weights(of: $0)! }
-      optimizer.update(&params, gradients: network.weightedLayers.map { grads.weights[$0]! })
+      optimizer.update(&params, gradients: network.weightedLayers.map { gradients[$0]! })
       for (j, k) in network.weightedLayers.enumerated() { network.setWeights(of: k, params[j]) }
       epoch += 1
     }

@@ -137,7 +137,7 @@ public struct Trainer: Sendable {
   public mutating func train(_ input: Tensor<Float>, loss: Loss<Float>) -> Step {
     let trace = network.forward(input)
     let evaluation = loss.evaluate(trace.output, network.neuron)
-    let gradients = network.pullback(trace, outputGradient: evaluation.gradient, inputGradient: false).weights
+    let gradients = network.weightGradients(trace, outputGradient: evaluation.gradient)
     let ops = network.weightedLayers
     var parameters = ops.map { network.takeWeights(of: $0) }  // moved out: updated in place, not copied
     optimizer.update(&parameters, gradients: ops.map { gradients[$0]! })
