@@ -60,4 +60,17 @@ extension DeterminismTests {
     #expect(results[0] == results[1])
     #expect(results[0] == results[2])
   }
+
+  @Test("weightGradients gives backward's weight gradients bit for bit, without the input gradient")
+  func weightGradientsAlone() {
+    let (net, input) = TestData.twoLayer(Float.self, inputs: 40, hidden: 17, outputs: 5, seed: 52)
+    let loss = Loss<Float>.numSpikes(NumSpikesLoss(labels: [3, 1], start: 0, stop: 20, trueCount: 6, falseCount: 1))
+    let (trace, evaluation, full) = net.evaluate(input, loss: loss, inputGradient: false)
+    let alone = net.weightGradients(trace, outputGradient: evaluation.gradient)
+    #expect(alone.count == full.weights.count)
+    for (k, (a, b)) in zip(alone, full.weights).enumerated() {
+      #expect(a?.map(\.bitPattern) == b?.map(\.bitPattern), "seed 52: op \(k)'s weight gradient differs")
+    }
+    #expect(alone.compactMap { $0 }.count == 2 && full.input.scalars.allSatisfy { $0 == 0 })
+  }
 }
