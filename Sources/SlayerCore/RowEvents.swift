@@ -37,23 +37,10 @@ struct RowEvents: Sendable {
         nonisolated(unsafe) let xb = xb, first = first
         Parallel.forEachChunk(rows, writing: &time, &value, cost: t) { rows, time, value in
           for row in rows {
-            // Each sample is written to the next free entry, which advances only past a non-zero
-            // one; the row stops at its last event, so it never writes into the next row's entries.
-            let base = row * t, end = first[row + 1]
-            var e = first[row], n = 0
-            scan: while e < end {
-              if n + 8 <= t && Self.blockIsZero(xb, base + n) {
-                n += 8
-                continue
-              }
-              for m in n..<min(n + 8, t) {
-                let v = xb[base + m]
-                time[e] = Int32(truncatingIfNeeded: m)
-                value[e] = v.double
-                e &+= Self.nonZero(v)
-                if e == end { break scan }
-              }
-              n += 8
+            let src = xb.baseAddress! + row * t, e0 = first[row]
+            Self.compact(src, t: t, count: first[row + 1] - e0) { k, m in
+              time[e0 + k] = Int32(truncatingIfNeeded: m)
+              value[e0 + k] = src[m].double
             }
           }
         }
@@ -125,6 +112,29 @@ struct RowEvents: Sendable {
     return bits & 0x7FFF_FFFF_FFFF_FFFF == 0
   }
 
+  /// Lists where the `count` non-zero samples among the `t` from `src` are (count known
+  /// beforehand), in increasing m, by `write(k, m)` for the k-th: whole blocks of eight zeros are
+  /// passed over by a bit test, and within a block every sample is written to the next free slot k,
+  /// which advances only past a non-zero one (no branch per sample). It stops at the last non-zero,
+  /// so no slot past `count − 1` is written.
+  @inline(__always)
+  static func compact<S: SpikeScalar>(_ src: UnsafePointer<S>, t: Int, count: Int, _ write: (_ k: Int, _ m: Int) -> Void) {
+    let samples = UnsafeBufferPointer(start: src, count: t)
+    var k = 0, n = 0
+    scan: while k < count {
+      if n + 8 <= t && blockIsZero(samples, n) {
+        n += 8
+        continue
+      }
+      for m in n..<min(n + 8, t) {
+        write(k, m)
+        k &+= nonZero(src[m])
+        if k == count { break scan }
+      }
+      n += 8
+    }
+  }
+
   /// 1 if `v` is non-zero (or NaN), else 0, by the bit arithmetic of ``nonZeroCount(_:_:)``: no
   /// branch for the compactions that write every sample and advance past the non-zero ones.
   @inline(__always)
@@ -141,27 +151,26 @@ struct RowEvents: Sendable {
   /// must treat NaN apart, and a mask select was compiled element by element).
   @inline(__always)
   static func nonZeroCount<S: SpikeScalar>(_ p: UnsafePointer<S>, _ count: Int) -> Int {
-    let raw = UnsafeRawPointer(p)
-    var k = 0, n = 0
-    if MemoryLayout<S>.size == 4 {
-      let magnitude = SIMD8<UInt32>(repeating: 0x7FFF_FFFF)
-      var acc = SIMD8<UInt32>.zero
-      while k + 8 <= count {
-        acc &+= ((raw.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<UInt32>.self) & magnitude) &+ magnitude) &>> 31
-        k += 8
-      }
-      n = Int(acc.wrappedSum())
-    } else {
-      let magnitude = SIMD4<UInt64>(repeating: 0x7FFF_FFFF_FFFF_FFFF)
-      var acc = SIMD4<UInt64>.zero
-      while k + 4 <= count {
-        acc &+= ((raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<UInt64>.self) & magnitude) &+ magnitude) &>> 63
-        k += 4
-      }
-      n = Int(acc.wrappedSum())
+    let (k, n) = MemoryLayout<S>.size == 4
+      ? nonZeroLanes(UnsafeRawPointer(p), count, as: SIMD8<UInt32>.self)
+      : nonZeroLanes(UnsafeRawPointer(p), count, as: SIMD4<UInt64>.self)
+    var total = n
+    for j in k..<count { total &+= nonZero(p[j]) }  // the tail, one at a time
+    return total
+  }
+
+  /// ``nonZeroCount(_:_:)`` over whole vectors of the values' bit patterns `V` from `raw`: how many
+  /// values the vectors covered, and how many of those are non-zero.
+  @inline(__always)
+  private static func nonZeroLanes<V: SIMD>(_ raw: UnsafeRawPointer, _ count: Int, as _: V.Type) -> (covered: Int, nonZero: Int)
+    where V.Scalar: FixedWidthInteger & UnsignedInteger {
+    let magnitude = V(repeating: V.Scalar.max >> 1), top = V.Scalar(V.Scalar.bitWidth - 1)
+    var acc = V.zero, k = 0
+    while k + V.scalarCount <= count {
+      acc &+= ((raw.loadUnaligned(fromByteOffset: MemoryLayout<V.Scalar>.size * k, as: V.self) & magnitude) &+ magnitude) &>> top
+      k += V.scalarCount
     }
-    for j in k..<count { n &+= nonZero(p[j]) }  // the tail, one at a time
-    return n
+    return (k, Int(acc.wrappedSum()))
   }
 
   /// Total events.

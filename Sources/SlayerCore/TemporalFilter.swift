@@ -83,20 +83,8 @@ public enum TemporalFilter {
                       // Few events: each adds h[k]·x[m] to the outputs it reaches. conv visits the
                       // events in decreasing m (so output n sees k = n − m increasing), corr in
                       // increasing m (k = m − n). The events are compacted without branches into a
-                      // list with a spare slot, passing over whole blocks of eight zeros by a bit test.
-                      var listed = 0, n8 = 0
-                      let srcBuffer = UnsafeBufferPointer(start: src, count: t)
-                      while n8 < t {
-                        if n8 + 8 <= t && RowEvents.blockIsZero(srcBuffer, n8) {
-                          n8 += 8
-                          continue
-                        }
-                        for m in n8..<min(n8 + 8, t) {
-                          events[listed] = m
-                          listed &+= RowEvents.nonZero(src[m])
-                        }
-                        n8 += 8
-                      }
+                      // list (RowEvents.compact).
+                      RowEvents.compact(src, t: t, count: count) { k, m in events[k] = m }
                       // Only outputs in `reached` can receive a term; the others are the +0 that
                       // an empty sum gives (+0·Ts rounds to +0), written directly.
                       let firstEvent = events[0], lastEvent = events[count - 1]
