@@ -35,7 +35,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     let t = a.shape.t, batch = a.shape.n
     let shape = Shape(n: batch, c: outputs, t: t)
     let w = weights, inputs = inputs, outputs = outputs
-    if Engine.isDense || (rowEvents == nil && prefersDenseLoops(a.scalars)) {
+    if Engine.isDense || (rowEvents == nil && prefersDenseLoops(a)) {
       // The plain loops: every term, Σ_i in increasing i for eight samples at a time.
       var u = [Scalar](repeating: 0, count: shape.count)
       a.scalars.withUnsafeBufferPointer { x in
@@ -126,19 +126,19 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     min(limit, max(1, (4 * Parallel.threads + blocks - 1) / blocks))
   }
 
-  /// Whether the plain loops beat the event-driven ones on input `x` (same bits either way): the
+  /// Whether the plain loops beat the event-driven ones on input `a` (same bits either way): the
   /// event-driven forward costs about 6 cycles per event and block of eight outputs, the plain
   /// loops about one cycle per two terms, so they win only for few outputs on a dense input.
-  func prefersDenseLoops(_ x: [Scalar], knownNonZeros: Int? = nil) -> Bool {
+  func prefersDenseLoops(_ a: Tensor<Scalar>) -> Bool {
     let blocks = Lanes.blocks(outputs)
     if 6 * blocks <= outputs { return false }  // never, whatever the density
     // More than `limit` non-zeros favour the plain loops (6·nonzero·blocks > outputs·count), so
     // the scan stops once more than count − limit − 1 zeros are seen (a sparse input, early);
     // a tensor that knows its events (spikes) needs no scan.
-    let limit = outputs * x.count / (6 * blocks)
-    if let knownNonZeros { return knownNonZeros > limit }
+    let limit = outputs * a.scalars.count / (6 * blocks)
+    if let known = a.knownEvents { return known.count > limit }
     var zeros = 0, start = 0
-    return x.withUnsafeBufferPointer { x in
+    return a.scalars.withUnsafeBufferPointer { x in
       while start < x.count {
         let end = min(x.count, start + 4096)
         zeros &+= (end - start) - RowEvents.nonZeroCount(x.baseAddress! + start, end - start)
@@ -235,7 +235,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     let t = a.shape.t, batch = a.shape.n
     let inputs = inputs, outputs = outputs
     var gW = Tensor<Scalar>.uninitialized(weights.count)  // every weight's sum is written, on both paths
-    if Engine.isDense || (events == nil && prefersDenseLoops(a.scalars)) {
+    if Engine.isDense || (events == nil && prefersDenseLoops(a)) {
       gU.scalars.withUnsafeBufferPointer { g in
         a.scalars.withUnsafeBufferPointer { x in
           nonisolated(unsafe) let g = g, x = x

@@ -107,7 +107,7 @@ public struct Network<Scalar: SpikeScalar>: Sendable {
       case .psp: y = PSP.forward(x, neuron)
       case .pspFilter(let f): y = f.forward(x, Ts: neuron.Ts)
       case .dense(let d):
-        if !Engine.isDense && !d.prefersDenseLoops(x.scalars, knownNonZeros: x.knownEvents?.count) { events = x.knownEvents ?? RowEvents(x.scalars, rows: x.shape.rows, t: x.shape.t) }
+        if !Engine.isDense && !d.prefersDenseLoops(x) { events = x.knownEvents ?? RowEvents(x.scalars, rows: x.shape.rows, t: x.shape.t) }
         y = d.forward(x, events: events)
       case .conv(let c):
         if !Engine.isDense { events = x.knownEvents ?? RowEvents(x.scalars, rows: x.shape.rows, t: x.shape.t) }

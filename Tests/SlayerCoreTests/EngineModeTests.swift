@@ -190,10 +190,11 @@ struct EngineModeTests {
     for outputs in [1, 3, 5, 7, 10, 25] {
       let dense = Dense<Float>(outputs: outputs, inputs: 6, weights: [Float](repeating: 1, count: outputs * 6))
       for density in [0, 0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 1] {
-        let x = (0..<6 * 2 * 300).map { _ in rng.uniform() < density ? Float(1) : 0 }
-        let count = x.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
-        let scanned = dense.prefersDenseLoops(x), known = dense.prefersDenseLoops(x, knownNonZeros: count)
-        #expect(scanned == known, "seed \(seed), \(outputs) outputs, \(count) non-zeros: scan \(scanned), count \(known)")
+        let x = Tensor(shape: Shape(n: 2, c: 6, t: 300), scalars: (0..<6 * 2 * 300).map { _ in rng.uniform() < density ? Float(1) : 0 })
+        var carrying = x
+        carrying.knownEvents = RowEvents(x.scalars, rows: x.shape.rows, t: x.shape.t)
+        let scanned = dense.prefersDenseLoops(x), known = dense.prefersDenseLoops(carrying)
+        #expect(scanned == known, "seed \(seed), \(outputs) outputs, \(carrying.knownEvents!.count) non-zeros: scan \(scanned), count \(known)")
         both[scanned ? 1 : 0] += 1
       }
     }
