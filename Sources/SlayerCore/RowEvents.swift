@@ -190,7 +190,7 @@ struct RowEvents: Sendable {
     // A counting sort, split over the threads by ranges of rows: each range counts its events per
     // group; a group's entries are then laid out range after range (so rows stay ascending within
     // the group), and each range copies its events to its own entries.
-    let ranges = max(1, min(rows, count / 20_000, 4 * Parallel.threads))
+    let ranges = max(1, min(rows, count / 5_000, 4 * Parallel.threads))
     func rowRange(_ p: Int) -> Range<Int> { rows * p / ranges..<rows * (p + 1) / ranges }
     var counts = [Int](repeating: 0, count: ranges * groups)  // (range, group), then each entry's first slot
     start.withUnsafeBufferPointer { start in

@@ -51,6 +51,7 @@ public enum Spike {
     var spikes = rowwise ? Tensor<S>.uninitialized(u.shape.count) : [S](repeating: 0, count: u.shape.count)
     var post = rowwise ? Tensor<S>.uninitialized(u.shape.count) : u.scalars
     let height = S(1 / neuron.Ts)
+    let nuDouble = nu.map { $0.double }, nuCount = nu.count  // ν in Double, once
     let found = Mutex<[(first: Int, counts: [Int], times: [Int32])]>([])  // each chunk's spikes (threshold, event-driven)
     switch neuron.mode {
     case .threshold where Engine.isDense:
@@ -72,37 +73,44 @@ public enum Spike {
         // response is pending (n < ready). Elsewhere u_post[n] = S(Double(u[n])) = u[n] exactly, so
         // the copy already in uOut is right and the loop only has to find the next crossing.
         // The spikes' times are listed as they are found (the next op's events, see below).
-        var acc = [Double](repeating: 0, count: t)
         var counts = [Int](repeating: 0, count: rows.count), times: [Int32] = []
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: t) { acc in
+        nuDouble.withUnsafeBufferPointer { nu in
         pre.withUnsafeBufferPointer { pre in
+          let acc = acc.baseAddress!, nu = nu.baseAddress!
           for row in rows {
             // The row's spikes cleared and its potential copied while the row is in cache, then scanned.
             let base = row * t
-            UnsafeMutableBufferPointer(rebasing: s[base..<base + t]).initialize(repeating: 0)
-            _ = UnsafeMutableBufferPointer(rebasing: uOut[base..<base + t]).initialize(from: pre[base..<base + t])
+            let x = pre.baseAddress! + base, spikes = s.baseAddress! + base, potential = uOut.baseAddress! + base
+            spikes.update(repeating: 0, count: t)
+            potential.update(from: x, count: t)
             var n = 0, ready = 0
             while n < t {
               let un: S
               if n >= ready {
-                while n < t && !(pre[base + n] >= theta) { n += 1 }
+                while n < t && !(x[n] >= theta) { n += 1 }
                 if n == t { break }
-                un = pre[base + n]
+                un = x[n]
               } else {
                 un = S(acc[n])
-                uOut[base + n] = un
+                potential[n] = un
               }
               if un >= theta {
-                s[base + n] = height
+                spikes[n] = height
                 counts[row - rows.lowerBound] += 1
                 times.append(Int32(truncatingIfNeeded: n))
-                let end = min(t, n + nu.count)
-                for j in max(ready, n + 1)..<max(end, n + 1) { acc[j] = pre[base + j].double }
+                let end = min(t, n + nuCount)
+                var j = max(ready, n + 1)
+                while j < end { acc[j] = x[j].double; j += 1 }
                 ready = max(ready, end)
-                for k in 1..<max(1, end - n) { acc[n + k] += nu[k].double }
+                var k = 1
+                while k < end - n { acc[n + k] += nu[k]; k += 1 }
               }
               n += 1
             }
           }
+        }
+        }
         }
         found.withLock { $0.append((rows.lowerBound, counts, times)) }
       }
