@@ -102,10 +102,10 @@ enum BenchSuite {
   /// Every benchmark, in the order they run.
   static func all() -> [Benchmark] {
     var list: [Benchmark] = [
-      Benchmark(name: "nmnist-mlp-train", shape: "2312-512-10, T 300, batch 8, 4700 events", target: 1.8e-3, repeats: 5) { quick in
+      Benchmark(name: "nmnist-mlp-train", shape: "2312-512-10, T 300, batch 8, 4700 events", target: 1.8e-3, repeats: 15) { quick in
         try mlp(MLPConfiguration(batches: quick ? 1 : 2), train: true)
       },
-      Benchmark(name: "nmnist-mlp-forward", shape: "2312-512-10, T 300, batch 8, 4700 events", target: nil, repeats: 5) { quick in
+      Benchmark(name: "nmnist-mlp-forward", shape: "2312-512-10, T 300, batch 8, 4700 events", target: nil, repeats: 15) { quick in
         try mlp(MLPConfiguration(batches: quick ? 1 : 2), train: false)
       },
       Benchmark(name: "nmnist-cnn-train", shape: "34x34x2-12c5-2a-64c5-2a-10o, T 300, batch 4", target: 30e-3, repeats: 3) { quick in
