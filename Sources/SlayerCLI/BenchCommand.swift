@@ -70,9 +70,11 @@ enum BenchCommand {
         continue
       }
       let clock = ContinuousClock()
+      workload.prepare()
       workload.run()  // warm-up
       var times: [Double] = [], cpu: [Double] = []
       for _ in 0..<(repeats ?? b.repeats) {
+        workload.prepare()
         let start = clock.now, cpuStart = cpuSeconds()
         workload.run()
         times.append(seconds(clock.now - start) / Double(workload.samples))
