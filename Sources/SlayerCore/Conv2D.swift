@@ -179,7 +179,7 @@ public struct Conv2D<Scalar: SpikeScalar>: Equatable, Sendable {
     var gA = Tensor<Scalar>.uninitialized(inS.count)  // every row written
     let gd = Lanes.paddedRows(g, rows: outS.rows, t: t, multiple: 2 * Lanes.width)
     Parallel.forEachChunk(inS.rows, writing: &gA, cost: og * kernelHeight * kernelWidth * t) { rows, out in
-      var terms = [(row: Int, weight: Double)]()
+      var terms = [Lanes.Term]()
       terms.reserveCapacity(og * geo.kernelHeight * geo.kernelWidth)
       var buffer = [Double](repeating: 0, count: gd.stride)  // one row's sums
       buffer.withUnsafeMutableBufferPointer { sums in
@@ -188,7 +188,7 @@ public struct Conv2D<Scalar: SpikeScalar>: Equatable, Sendable {
             terms.removeAll(keepingCapacity: true)
             geo.forEachTap(reaching: row, inputShape: inS, outputShape: outS) { r, k in
               let wv = w[k].double
-              if wv != 0 && !gd.zeroRow[r] { terms.append((r * gd.stride, wv)) }
+              if wv != 0 && !gd.zeroRow[r] { terms.append(Lanes.Term(row: r * gd.stride, weight: wv)) }
             }
             terms.withUnsafeBufferPointer { Lanes.weightedSum(gv, $0, t: t, into: sums) }
             Lanes.round(sums.baseAddress!, count: t, into: out.baseAddress! + row * t)

@@ -207,7 +207,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
     // in increasing o, leaving out zero weights and all-zero gradient rows (their terms are ±0).
     let g = Lanes.paddedRows(gU.scalars, rows: batch * outputs, t: t, multiple: 2 * Lanes.width)
     Parallel.forEachChunk(batch * inputs, writing: &gA, cost: outputs * t) { rows, out in
-      var terms = [(row: Int, weight: Double)]()
+      var terms = [Lanes.Term]()
       terms.reserveCapacity(outputs)
       var buffer = [Double](repeating: 0, count: g.stride)  // one row's sums
       buffer.withUnsafeMutableBufferPointer { sums in
@@ -217,7 +217,7 @@ public struct Dense<Scalar: SpikeScalar>: Equatable, Sendable {
           terms.removeAll(keepingCapacity: true)
           for o in 0..<outputs {
             let wi = w[o * inputs + i].double
-            if wi != 0 && !g.zeroRow[b * outputs + o] { terms.append(((b * outputs + o) * g.stride, wi)) }
+            if wi != 0 && !g.zeroRow[b * outputs + o] { terms.append(Lanes.Term(row: (b * outputs + o) * g.stride, weight: wi)) }
           }
           terms.withUnsafeBufferPointer { Lanes.weightedSum(gd, $0, t: t, into: sums) }
           Lanes.round(sums.baseAddress!, count: t, into: out.baseAddress! + row * t)
